@@ -1,0 +1,55 @@
+import { Command, CommanderError } from 'commander';
+import { readPackageJson } from '../runtime/util/package-root.js';
+import { registerInit } from './init.js';
+import { CliError, EXIT, processIO, type CliIO } from './io.js';
+import { registerValidate } from './validate.js';
+
+/** Builds the `voiceagent` program; each command registers itself and calls a runtime API. */
+export function createProgram(io: CliIO, setExitCode: (code: number) => void): Command {
+  const { version } = readPackageJson<{ version: string }>('package.json');
+  const program = new Command('voiceagent')
+    .description('Build, test and run full-duplex AI voice agents declared in YAML.')
+    .version(version, '-V, --version', 'print the voiceagent version')
+    .helpOption('-h, --help', 'show help for a command')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 success, 1 the check or test failed, 2 usage or I/O error.
+Run \`voiceagent <command> --help\` for a command's options.`,
+    );
+  registerInit(program, io, setExitCode);
+  registerValidate(program, io, setExitCode);
+  return program;
+}
+
+/**
+ * Runs the CLI with `argv` (as in `process.argv`) and resolves to the exit code. The one place that turns
+ * errors into messages: a {@link CliError} prints its message; anything else is a bug and prints its stack.
+ */
+export async function run(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = createProgram(io, (code) => {
+    exitCode = Math.max(exitCode, code);
+  });
+  try {
+    await program.parseAsync([...argv]);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end in a CommanderError with exit code 0; usage mistakes are already printed.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      io.stderr.write(`voiceagent: ${error.message}\n`);
+      return error.exitCode;
+    }
+    io.stderr.write(`voiceagent: internal error (please report it): ${(error as Error).stack ?? String(error)}\n`);
+    return EXIT.usage;
+  }
+}

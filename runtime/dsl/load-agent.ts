@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { AgentSpec } from './agent-spec.js';
+import { sortDiagnostics, type Diagnostic } from './diagnostics.js';
+import { checkAgainstSchema } from './schema-check.js';
+import { semanticCheck } from './semantic-check.js';
+import { parseYamlSource } from './yaml-source.js';
+
+/** What to load: a file path, and optionally its text (when already in memory, e.g. from an editor or a deploy bundle). */
+export interface AgentInput {
+  /** Path used to read the file and to label diagnostics. */
+  readonly file: string;
+  /** The YAML text; read from `file` when omitted. */
+  readonly text?: string;
+}
+
+/** The outcome of loading an agent: a spec when there are no errors, and every diagnostic found. */
+export type AgentLoadResult =
+  | { readonly ok: true; readonly spec: AgentSpec; readonly sourceHash: string; readonly diagnostics: readonly Diagnostic[] }
+  | { readonly ok: false; readonly spec?: undefined; readonly sourceHash?: string; readonly diagnostics: readonly Diagnostic[] };
+
+/**
+ * Loads an agent file: parses YAML keeping positions, validates against `schemas/agent.schema.json`, runs the
+ * semantic checks a schema cannot express, applies defaults and returns a deeply frozen {@link AgentSpec}.
+ *
+ * The only function in voiceagent that parses agent YAML. Never throws for bad input: every problem, including
+ * an unreadable file (`code: 'io-error'`), comes back as a diagnostic, sorted in file order.
+ */
+export function loadAgent(input: AgentInput): AgentLoadResult {
+  let text = input.text;
+  if (text === undefined) {
+    try {
+      text = readFileSync(input.file, 'utf8');
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+      return { ok: false, diagnostics: [{ file: input.file, line: 0, column: 0, severity: 'error', code: 'io-error', path: '', message: `cannot read agent file: ${reason}` }] };
+    }
+  }
+  const sourceHash = createHash('sha256').update(text).digest('hex');
+  const source = parseYamlSource(text, input.file);
+  const diagnostics: Diagnostic[] = [...source.diagnostics];
+  if (source.broken) return { ok: false, sourceHash, diagnostics: sortDiagnostics(diagnostics) };
+
+  const data: unknown = source.data;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    diagnostics.push({ file: input.file, line: 1, column: 1, severity: 'error', code: 'not-a-mapping', path: '', message: 'an agent file must be a YAML mapping (key: value pairs)', hint: 'start from `voiceagent init` or a file in agents/' });
+    return { ok: false, sourceHash, diagnostics: sortDiagnostics(diagnostics) };
+  }
+
+  const schemaDiagnostics = checkAgainstSchema('agent', data, source);
+  applyComputedDefaults(data as Record<string, unknown>);
+  const semantic = semanticCheck(data, source);
+  // A literal key in a credential field also fails the schema's `${env:...}` pattern; one message is enough.
+  const secretPaths = new Set(semantic.filter((d) => d.code === 'literal-secret').map((d) => d.path));
+  diagnostics.push(...schemaDiagnostics.filter((d) => !(d.code === 'pattern' && secretPaths.has(d.path))), ...semantic);
+
+  const sorted = sortDiagnostics(diagnostics);
+  if (sorted.some((d) => d.severity === 'error')) return { ok: false, sourceHash, diagnostics: sorted };
+  return { ok: true, spec: deepFreeze(data) as unknown as AgentSpec, sourceHash, diagnostics: sorted };
+}
+
+/** Defaults that depend on other fields, so the schema's static `default` cannot express them. */
+function applyComputedDefaults(data: Record<string, unknown>): void {
+  const languages = data.languages as { default?: string; supported?: string[] } | undefined;
+  if (languages && languages.supported === undefined && typeof languages.default === 'string') languages.supported = [languages.default];
+  const stt = data.stt as { languageHints?: string[] } | undefined;
+  if (stt && stt.languageHints === undefined && Array.isArray(languages?.supported)) stt.languageHints = [...languages.supported];
+  const voice = data.voice as { provider?: string; model?: string } | undefined;
+  if (voice && voice.provider === 'elevenlabs' && voice.model === undefined) voice.model = 'eleven_flash_v2_5';
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,235 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { didYouMean } from '../util/did-you-mean.js';
+import { readPackageJson } from '../util/package-root.js';
+import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
+import type { DocPath, YamlSource } from './yaml-source.js';
+
+// ajv-formats ships CommonJS with `export default`; under NodeNext the callable sits on `.default`.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => void;
+
+/** The schemas shipped in `schemas/`. */
+export type SchemaName = 'agent' | 'project' | 'scenario';
+
+const validators = new Map<SchemaName, ValidateFunction>();
+
+/**
+ * A compiled validator for one of our schemas. `useDefaults` fills in schema defaults while validating, so a
+ * single pass both checks the data and completes it; compiled once per process.
+ */
+export function schemaValidator(name: SchemaName): ValidateFunction {
+  let validate = validators.get(name);
+  if (!validate) {
+    const ajv = new Ajv2020({ allErrors: true, verbose: true, useDefaults: true, strict: true, allowUnionTypes: true });
+    addFormats(ajv);
+    validate = ajv.compile(readPackageJson<object>(`schemas/${name}.schema.json`));
+    validators.set(name, validate);
+  }
+  return validate;
+}
+
+/**
+ * Validates `data` in place (defaults are filled in) and turns ajv's errors into positioned diagnostics,
+ * one per problem, with the noise ajv produces for unions removed.
+ */
+export function checkAgainstSchema(name: SchemaName, data: unknown, source: YamlSource): Diagnostic[] {
+  const validate = schemaValidator(name);
+  if (validate(data)) return [];
+  const errors = pruneUnionNoise(validate.errors ?? []);
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const error of errors) {
+    // ajv reports a bad map key twice: the inner failure (carrying `propertyName`) and a bare `propertyNames`.
+    if (error.keyword === 'propertyNames') continue;
+    const diagnostic = error.propertyName === undefined ? toDiagnostic(error, source) : keyNameDiagnostic(error, source);
+    if (!diagnostic) continue;
+    const key = `${diagnostic.line}:${diagnostic.column}:${diagnostic.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(diagnostic);
+  }
+  return out;
+}
+
+/** `/bargeIn/confirm/minSpeechMs` -> `['bargeIn', 'confirm', 'minSpeechMs']`, numbers for array indices. */
+export function pointerToPath(pointer: string): (string | number)[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+/** `['routing', 0, 'use']` -> `routing[0].use`. */
+export function dottedPath(path: DocPath): string {
+  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+/**
+ * For `anyOf` (a text or a per-language map), ajv reports every branch's failure plus the `anyOf` itself.
+ * Keep the branch errors of the branch whose type matches the value; if none does, keep only the `anyOf`.
+ */
+function pruneUnionNoise(errors: ErrorObject[]): ErrorObject[] {
+  const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  if (unions.length === 0) return errors;
+  const drop = new Set<ErrorObject>();
+  for (const union of unions) {
+    const prefix = `${union.schemaPath}/`;
+    const branches = errors.filter((e) => e.schemaPath.startsWith(prefix));
+    const typeMismatch = branches.filter((e) => e.keyword === 'type' && e.instancePath === union.instancePath);
+    const matchingBranchErrors = branches.filter(
+      (e) => !typeMismatch.some((t) => e.schemaPath.startsWith(t.schemaPath.replace(/\/type$/, '/'))),
+    );
+    if (matchingBranchErrors.length > 0) {
+      for (const e of branches) if (!matchingBranchErrors.includes(e)) drop.add(e);
+      drop.add(union);
+    } else {
+      for (const e of branches) drop.add(e);
+    }
+  }
+  return errors.filter((e) => !drop.has(e));
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 37) + '...' : value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  object: 'a mapping',
+  array: 'a list',
+  string: 'a string',
+  number: 'a number',
+  integer: 'a whole number',
+  boolean: 'true or false',
+};
+
+function unitOf(path: DocPath): string {
+  const last = String(path[path.length - 1] ?? '');
+  if (last.endsWith('Ms')) return ' ms';
+  if (last.endsWith('Db')) return ' dB';
+  return '';
+}
+
+function toDiagnostic(error: ErrorObject, source: YamlSource): Diagnostic {
+  const path = pointerToPath(error.instancePath);
+  const field = dottedPath(path) || 'the file';
+  const base = { file: source.file, severity: 'error' as const };
+  const at = (p: DocPath, code: DiagnosticCode, message: string, hint?: string): Diagnostic => ({
+    ...base,
+    ...(code === 'unknown-key' ? source.keyAt(p) : source.valueAt(p)),
+    code,
+    path: dottedPath(p),
+    message,
+    ...(hint ? { hint } : {}),
+  });
+  const params = error.params as Record<string, unknown>;
+  const schema = error.parentSchema as { properties?: Record<string, unknown>; description?: string } | undefined;
+
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const allowed = Object.keys(schema?.properties ?? {});
+      const guess = didYouMean(key, allowed);
+      const where = path.length ? `in \`${field}\`` : 'at the top level';
+      return at(
+        [...path, key],
+        'unknown-key',
+        `unknown key \`${key}\` ${where}`,
+        guess ? `did you mean \`${guess}\`?` : allowed.length ? `allowed keys: ${allowed.join(', ')}` : undefined,
+      );
+    }
+    case 'required': {
+      const missing = String(params.missingProperty);
+      return at(path, 'required', `${path.length ? `\`${field}\`` : 'the file'} is missing the required key \`${missing}\``);
+    }
+    case 'type': {
+      const expected = String(params.type)
+        .split(',')
+        .map((t) => TYPE_NAMES[t] ?? t)
+        .join(' or ');
+      return at(path, 'type', `\`${field}\` must be ${expected}, got ${describe(error.data)}`);
+    }
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map(String);
+      const guess = typeof error.data === 'string' ? didYouMean(error.data, allowed) : undefined;
+      return at(
+        path,
+        'enum',
+        `\`${field}\` must be one of ${allowed.join(', ')}; got ${describe(error.data)}`,
+        guess ? `did you mean \`${guess}\`?` : undefined,
+      );
+    }
+    case 'const':
+      return at(path, 'const', `\`${field}\` must be ${JSON.stringify(params.allowedValue)}, got ${describe(error.data)}`);
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum': {
+      const sign = { minimum: '>=', maximum: '<=', exclusiveMinimum: '>', exclusiveMaximum: '<' }[error.keyword];
+      const unit = unitOf(path);
+      return at(path, 'range', `\`${field}\` must be ${sign} ${String(params.limit)}${unit}, got ${String(error.data)}${unit}`, schema?.description);
+    }
+    case 'minLength':
+      return at(path, 'length', `\`${field}\` must not be empty`);
+    case 'maxLength':
+      return at(path, 'length', `\`${field}\` is longer than ${String(params.limit)} characters`);
+    case 'minItems':
+      return at(path, 'length', `\`${field}\` needs at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`);
+    case 'minProperties':
+      return at(path, 'length', `\`${field}\` needs at least ${String(params.limit)} entr${params.limit === 1 ? 'y' : 'ies'}`);
+    case 'uniqueItems':
+      return at([...path, Number(params.i)], 'unique', `\`${field}\` lists the same item twice (items ${Number(params.j) + 1} and ${Number(params.i) + 1})`);
+    case 'pattern':
+      return patternDiagnostic(path, field, error, at);
+    case 'format':
+      return at(path, 'format', `\`${field}\` must be a valid ${String(params.format).toUpperCase()}, got ${describe(error.data)}`);
+    case 'anyOf':
+      return at(path, 'type', `\`${field}\` must be a text or a mapping of language code to text, got ${describe(error.data)}`);
+    default:
+      return at(path, 'schema', `\`${field}\` ${error.message ?? 'is invalid'}`);
+  }
+}
+
+/** A map key that breaks the map's `propertyNames` rule: a language code or a profile/intent name. */
+function keyNameDiagnostic(error: ErrorObject, source: YamlSource): Diagnostic {
+  const path = pointerToPath(error.instancePath);
+  const name = String(error.propertyName);
+  const keyPath = [...path, name];
+  const pattern = String((error.params as { pattern?: string }).pattern ?? '');
+  const isLanguage = pattern.startsWith('^[a-z]{2,3}');
+  return {
+    file: source.file,
+    ...source.keyAt(keyPath),
+    severity: 'error',
+    code: 'pattern',
+    path: dottedPath(keyPath),
+    message: isLanguage
+      ? `\`${name}\` in \`${dottedPath(path)}\` is not a BCP 47 language code`
+      : `\`${name}\` is not a valid name in \`${dottedPath(path)}\``,
+    hint: isLanguage ? 'use codes such as `en`, `fr`, `zh`, `pt-BR`' : 'names start with a letter and use letters, digits, `_` or `-` (at most 64 characters)',
+  };
+}
+
+function patternDiagnostic(
+  path: DocPath,
+  field: string,
+  error: ErrorObject,
+  at: (p: DocPath, code: DiagnosticCode, message: string, hint?: string) => Diagnostic,
+): Diagnostic {
+  const pattern = String((error.params as { pattern: string }).pattern);
+  if (pattern.includes('env:')) {
+    return at(path, 'pattern', `\`${field}\` must be an environment reference like \`\${env:NAME}\`, got ${describe(error.data)}`, 'keep keys out of git: write `${env:OPENAI_API_KEY}` and set the variable where the agent runs');
+  }
+  if (pattern.startsWith('^[a-z]{2,3}')) {
+    return at(path, 'pattern', `\`${field}\` must be a BCP 47 language code, got ${describe(error.data)}`, 'use codes such as `en`, `fr`, `zh`, `pt-BR`');
+  }
+  if (pattern.startsWith('^[a-z][a-z0-9-]')) {
+    return at(path, 'pattern', `\`${field}\` must be lower-case letters, digits and dashes starting with a letter, got ${describe(error.data)}`);
+  }
+  return at(path, 'pattern', `\`${field}\` must match ${pattern}, got ${describe(error.data)}`);
+}

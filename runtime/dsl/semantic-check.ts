@@ -1,0 +1,277 @@
+import { didYouMean } from '../util/did-you-mean.js';
+import { REALTIME_PROFILE } from './agent-spec.js';
+import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
+import { dottedPath } from './schema-check.js';
+import type { DocPath, YamlSource } from './yaml-source.js';
+
+/*
+ * Checks a JSON Schema cannot express: references between sections, cycles, cross-field orderings,
+ * literal secrets. They run on data that may also have schema errors, so every accessor tolerates
+ * wrong shapes and simply skips what it cannot read (the schema check already reported it).
+ */
+
+type Rec = Record<string, unknown>;
+const rec = (x: unknown): Rec | undefined => (x !== null && typeof x === 'object' && !Array.isArray(x) ? (x as Rec) : undefined);
+const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
+const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
+const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
+
+interface Reporter {
+  error(path: DocPath, code: DiagnosticCode, message: string, hint?: string, onKey?: boolean): void;
+}
+
+/** Runs every semantic check on schema-defaulted data; returns positioned diagnostics. */
+export function semanticCheck(data: unknown, source: YamlSource): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const report: Reporter = {
+    error(path, code, message, hint, onKey = false) {
+      out.push({
+        file: source.file,
+        ...(onKey ? source.keyAt(path) : source.valueAt(path)),
+        severity: 'error',
+        code,
+        path: dottedPath(path),
+        message,
+        ...(hint ? { hint } : {}),
+      });
+    },
+  };
+  const root = rec(data);
+  if (!root) return out;
+  checkMode(root, report);
+  checkModels(root, report);
+  checkRoutingAndConditions(root, report);
+  checkLanguages(root, report);
+  checkOrderings(root, report);
+  checkBargeInPhrases(root, report);
+  checkRegexes(root, report);
+  checkLiteralSecrets(root, [], report);
+  return out;
+}
+
+function checkMode(root: Rec, report: Reporter): void {
+  const inference = rec(root.inference);
+  const mode = str(inference?.mode);
+  const voiceProvider = str(rec(root.voice)?.provider);
+  if ((mode === 'dualplex' || mode === 'speech-to-speech') && inference && !rec(inference.realtime)) {
+    report.error(['inference', 'mode'], 'mode', `\`inference.mode: ${mode}\` needs \`inference.realtime\``, 'add `realtime: { provider: openai, model: gpt-realtime }` under `inference`');
+  }
+  if (mode === 'cascade' && Object.keys(rec(root.models) ?? {}).length === 0) {
+    report.error(['inference', 'mode'], 'mode', '`inference.mode: cascade` needs at least one profile in `models`', 'add e.g. `models: { fast: { provider: openai, model: gpt-5.4-nano } }`');
+  }
+  if (mode === 'speech-to-speech' && voiceProvider && voiceProvider !== 'openai') {
+    report.error(['voice', 'provider'], 'mode', `\`voice.provider: ${voiceProvider}\` cannot speak in \`speech-to-speech\` mode: the realtime model speaks itself`, 'use `provider: openai` with realtime voice names, or switch to `mode: dualplex` to keep this voice');
+  }
+  if (mode && mode !== 'speech-to-speech' && voiceProvider === 'openai') {
+    report.error(['voice', 'provider'], 'mode', `\`voice.provider: openai\` is only for \`speech-to-speech\` mode, not \`${mode}\``, 'use `elevenlabs` or `local`');
+  }
+}
+
+function checkModels(root: Rec, report: Reporter): void {
+  const models = rec(root.models) ?? {};
+  const names = Object.keys(models);
+  for (const name of names) {
+    const profile = rec(models[name]);
+    if (!profile) continue;
+    if (profile.provider === 'openai-compatible' && str(profile.baseURL) === undefined) {
+      report.error(['models', name, 'provider'], 'required', `\`models.${name}\` uses \`openai-compatible\` and needs a \`baseURL\``, 'e.g. `baseURL: http://127.0.0.1:11434/v1` for Ollama');
+    }
+    const fallback = str(profile.fallback);
+    if (fallback === undefined) continue;
+    if (fallback === name) {
+      report.error(['models', name, 'fallback'], 'fallback-cycle', `\`models.${name}.fallback\` names the profile itself`);
+    } else if (!(fallback in models)) {
+      report.error(['models', name, 'fallback'], 'reference', `\`models.${name}.fallback\` names \`${fallback}\`, which is not in \`models\``, hintFor(fallback, names));
+    }
+  }
+  // Cycles longer than one: follow each chain; report each cycle once, at its first member in file order.
+  const reported = new Set<string>();
+  for (const start of names) {
+    const chain: string[] = [];
+    let current: string | undefined = start;
+    while (current !== undefined && !chain.includes(current)) {
+      chain.push(current);
+      current = str(rec(models[current])?.fallback);
+      if (current !== undefined && !(current in models)) current = undefined;
+    }
+    if (current === undefined || current === chain[chain.length - 1]) continue;
+    const cycle = chain.slice(chain.indexOf(current));
+    if (cycle.length < 2 || cycle.some((n) => reported.has(n))) continue;
+    cycle.forEach((n) => reported.add(n));
+    const first = names.find((n) => cycle.includes(n))!;
+    report.error(['models', first, 'fallback'], 'fallback-cycle', `fallback cycle: ${[...cycle, cycle[0]].join(' -> ')}`, 'a fallback chain must end in a profile without `fallback`');
+  }
+}
+
+function hintFor(name: string, candidates: string[]): string {
+  const guess = didYouMean(name, candidates);
+  if (guess) return `did you mean \`${guess}\`?`;
+  return candidates.length ? `known profiles: ${candidates.join(', ')}` : `define \`${name}\` under \`models\``;
+}
+
+function checkRoutingAndConditions(root: Rec, report: Reporter): void {
+  const models = Object.keys(rec(root.models) ?? {});
+  const mode = str(rec(root.inference)?.mode);
+  const realtimeMode = mode === 'dualplex' || mode === 'speech-to-speech';
+  const intents = Object.keys(rec(root.intents) ?? {});
+  const rules = list(root.routing);
+  rules.forEach((raw, i) => {
+    const rule = rec(raw);
+    const use = str(rule?.use);
+    if (use !== undefined && !models.includes(use)) {
+      if (use === REALTIME_PROFILE && realtimeMode) {
+        // The realtime model answers itself.
+      } else if (use === REALTIME_PROFILE) {
+        report.error(['routing', i, 'use'], 'reference', '`use: realtime` needs a realtime inference mode (`dualplex` or `speech-to-speech`)');
+      } else {
+        report.error(['routing', i, 'use'], 'reference', `\`routing[${i}].use\` names \`${use}\`, which is not in \`models\``, hintFor(use, models));
+      }
+    }
+    if (rule?.when === undefined && i < rules.length - 1) {
+      report.error(['routing', i], 'conflict', `\`routing[${i}]\` has no \`when\`, so it always matches and the ${rules.length - 1 - i} rule(s) after it are never used`, 'move the catch-all rule to the end');
+    }
+    checkCondition(rule?.when, ['routing', i, 'when'], intents, report);
+  });
+  list(rec(root.offline)?.replies).forEach((raw, i) => checkCondition(rec(raw)?.when, ['offline', 'replies', i, 'when'], intents, report));
+}
+
+function checkCondition(raw: unknown, path: DocPath, intents: string[], report: Reporter): void {
+  const when = rec(raw);
+  if (!when) return;
+  list(when.intent).forEach((name, j) => {
+    if (typeof name === 'string' && !intents.includes(name)) {
+      const guess = didYouMean(name, intents);
+      report.error([...path, 'intent', j], 'reference', `intent \`${name}\` is not defined in \`intents\``, guess ? `did you mean \`${guess}\`?` : intents.length ? `known intents: ${intents.join(', ')}` : 'define it under `intents` with its keywords');
+    }
+  });
+  const turn = rec(when.turn);
+  const min = num(turn?.min);
+  const max = num(turn?.max);
+  if (min !== undefined && max !== undefined && min > max) {
+    report.error([...path, 'turn', 'max'], 'threshold-order', `\`turn.max\` (${max}) is below \`turn.min\` (${min})`);
+  }
+}
+
+function checkLanguages(root: Rec, report: Reporter): void {
+  const languages = rec(root.languages);
+  const defaultLanguage = str(languages?.default);
+  const supported = list(languages?.supported).filter((x): x is string => typeof x === 'string');
+  const supportedWritten = Array.isArray(languages?.supported);
+  if (defaultLanguage && supportedWritten && !supported.includes(defaultLanguage)) {
+    report.error(['languages', 'default'], 'language', `default language \`${defaultLanguage}\` is not in \`languages.supported\` (${supported.join(', ')})`, `add \`${defaultLanguage}\` to \`languages.supported\``);
+  }
+  const all = supportedWritten ? supported : defaultLanguage ? [defaultLanguage] : [];
+  for (const section of ['voice', 'fallback'] as const) {
+    const voice = section === 'voice' ? rec(root.voice) : rec(rec(root.voice)?.fallback);
+    const voices = rec(voice?.voices);
+    if (!voices) continue;
+    const path: DocPath = section === 'voice' ? ['voice', 'voices'] : ['voice', 'fallback', 'voices'];
+    for (const language of all) {
+      if (!(language in voices)) {
+        report.error(path, 'missing-voice', `no voice for supported language \`${language}\` in \`${dottedPath(path)}\``, `add \`${language}: <voice id>\``);
+      }
+    }
+  }
+  const mustBeSupported = (path: DocPath, language: string, what: string) => {
+    if (all.length && !all.includes(language)) {
+      report.error(path, 'language', `${what} \`${language}\` is not in \`languages.supported\` (${all.join(', ')})`, `add \`${language}\` to \`languages.supported\` or remove it here`, true);
+    }
+  };
+  for (const language of Object.keys(rec(rec(root.prompt)?.instructions) ?? {})) {
+    mustBeSupported(['prompt', 'instructions', language], language, 'instructions for language');
+  }
+  list(root.routing).forEach((rule, i) =>
+    list(rec(rec(rule)?.when)?.language).forEach((language, j) => {
+      if (typeof language === 'string') mustBeSupported(['routing', i, 'when', 'language', j], language, 'routing language');
+    }),
+  );
+}
+
+function checkOrderings(root: Rec, report: Reporter): void {
+  const bargeIn = rec(root.bargeIn);
+  const pauseAfterMs = num(bargeIn?.pauseAfterMs);
+  const minSpeechMs = num(rec(bargeIn?.confirm)?.minSpeechMs);
+  if (pauseAfterMs !== undefined && minSpeechMs !== undefined && pauseAfterMs >= minSpeechMs) {
+    report.error(['bargeIn', 'pauseAfterMs'], 'threshold-order', `\`bargeIn.pauseAfterMs\` (${pauseAfterMs} ms) must be less than \`bargeIn.confirm.minSpeechMs\` (${minSpeechMs} ms)`, 'playout must react (pause) before an interruption can be confirmed; lower `pauseAfterMs` or raise `confirm.minSpeechMs`');
+  }
+  const endpointing = rec(rec(root.turnTaking)?.endpointing);
+  const minSilenceMs = num(endpointing?.minSilenceMs);
+  const maxSilenceMs = num(endpointing?.maxSilenceMs);
+  if (minSilenceMs !== undefined && maxSilenceMs !== undefined && minSilenceMs > maxSilenceMs) {
+    report.error(['turnTaking', 'endpointing', 'minSilenceMs'], 'threshold-order', `\`turnTaking.endpointing.minSilenceMs\` (${minSilenceMs} ms) must not exceed \`maxSilenceMs\` (${maxSilenceMs} ms)`);
+  }
+  const silence = rec(rec(root.turnTaking)?.callerSilence);
+  const reprompt = num(silence?.repromptAfterMs);
+  const hangup = num(silence?.hangupAfterMs);
+  if (reprompt !== undefined && hangup !== undefined && hangup <= reprompt) {
+    report.error(['turnTaking', 'callerSilence', 'hangupAfterMs'], 'threshold-order', `\`turnTaking.callerSilence.hangupAfterMs\` (${hangup} ms) must be greater than \`repromptAfterMs\` (${reprompt} ms)`);
+  }
+}
+
+function checkBargeInPhrases(root: Rec, report: Reporter): void {
+  const bargeIn = rec(root.bargeIn);
+  const backchannels = list(bargeIn?.backchannels).map((x) => String(x).toLowerCase());
+  list(bargeIn?.interruptPhrases).forEach((phrase, i) => {
+    if (typeof phrase === 'string' && backchannels.includes(phrase.toLowerCase())) {
+      report.error(['bargeIn', 'interruptPhrases', i], 'conflict', `\`${phrase}\` is both a backchannel and an interrupt phrase`, 'keep it in one of the two lists');
+    }
+  });
+}
+
+/** `/pattern/flags` -> RegExp parts, or undefined for a plain keyword. */
+export function parseSlashRegex(text: string): { source: string; flags: string } | undefined {
+  const match = /^\/(.+)\/([a-z]*)$/s.exec(text);
+  return match ? { source: match[1]!, flags: match[2]! } : undefined;
+}
+
+function checkRegexes(root: Rec, report: Reporter): void {
+  const tryCompile = (path: DocPath, source: string, flags: string) => {
+    try {
+      new RegExp(source, flags);
+    } catch (error) {
+      report.error(path, 'regex', `invalid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`);
+    }
+  };
+  for (const [name, words] of Object.entries(rec(root.intents) ?? {})) {
+    list(words).forEach((word, i) => {
+      const parsed = typeof word === 'string' ? parseSlashRegex(word) : undefined;
+      if (parsed) tryCompile(['intents', name, i], parsed.source, parsed.flags);
+    });
+  }
+  list(root.routing).forEach((rule, i) => {
+    const transcript = str(rec(rec(rule)?.when)?.transcript);
+    if (transcript) tryCompile(['routing', i, 'when', 'transcript'], transcript, 'i');
+  });
+  list(rec(root.offline)?.replies).forEach((reply, i) => {
+    const transcript = str(rec(rec(reply)?.when)?.transcript);
+    if (transcript) tryCompile(['offline', 'replies', i, 'when', 'transcript'], transcript, 'i');
+    for (const [slot, pattern] of Object.entries(rec(rec(reply)?.capture) ?? {})) {
+      if (typeof pattern === 'string') tryCompile(['offline', 'replies', i, 'capture', slot], pattern, 'i');
+    }
+  });
+}
+
+/** Shapes of real provider keys: OpenAI `sk-...`/`sk-proj-...`, ElevenLabs `sk_<hex>`, Anthropic `sk-ant-...`, bearer tokens. */
+const KEY_SHAPES = [/\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}/, /\bsk_[a-f0-9]{32,}\b/, /\bBearer\s+[A-Za-z0-9._-]{20,}/];
+/** Fields whose whole value is a credential: anything literal there is a leak. */
+const KEY_FIELDS = /^(apiKey|api_key|key|token|secret|password)$/i;
+
+/** Paths reported as literal secrets, so the schema's pattern error on the same field can be dropped. */
+export const LITERAL_SECRET_CODE: DiagnosticCode = 'literal-secret';
+
+function checkLiteralSecrets(node: unknown, path: (string | number)[], report: Reporter): void {
+  if (typeof node === 'string') {
+    const parent = path[path.length - 2];
+    const field = String(path[path.length - 1] ?? '');
+    const isEnvRef = /^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/.test(node);
+    const credentialField = KEY_FIELDS.test(field) || parent === 'secrets';
+    if (isEnvRef) return;
+    if (KEY_SHAPES.some((re) => re.test(node)) || (credentialField && node.length >= 16 && !/\s/.test(node))) {
+      const variable = parent === 'secrets' ? `${field.toUpperCase()}_API_KEY` : 'OPENAI_API_KEY';
+      report.error(path, 'literal-secret', `\`${dottedPath(path)}\` looks like a literal API key; keys must not be committed`, `write \`\${env:${variable}}\` and set ${variable} in the environment where the agent runs`);
+    }
+    return;
+  }
+  if (Array.isArray(node)) node.forEach((item, i) => checkLiteralSecrets(item, [...path, i], report));
+  else if (rec(node)) for (const [k, v] of Object.entries(node as Rec)) checkLiteralSecrets(v, [...path, k], report);
+}
