@@ -47,5 +47,6 @@ function printText(report: ValidationReport, io: CliIO, quiet: boolean): void {
   if (quiet) return;
   const { files, valid, errors, warnings } = report.summary;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  io.stdout.write(`${plural(files, 'file')} checked: ${valid} valid, ${plural(errors, 'error')}, ${plural(warnings, 'warning')}\n`);
+  const unreadable = report.ioErrors > 0 ? `; ${plural(report.ioErrors, 'path')} could not be read` : '';
+  io.stdout.write(`${plural(files, 'file')} checked: ${valid} valid, ${plural(errors, 'error')}, ${plural(warnings, 'warning')}${unreadable}\n`);
 }

@@ -43,7 +43,16 @@ export function loadAgent(input: AgentInput): AgentLoadResult {
 
   const data: unknown = source.data;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    diagnostics.push({ file: input.file, line: 1, column: 1, severity: 'error', code: 'not-a-mapping', path: '', message: 'an agent file must be a YAML mapping (key: value pairs)', hint: 'start from `voiceagent init` or a file in agents/' });
+    const found = data === null || data === undefined ? 'is empty' : Array.isArray(data) ? 'holds a list' : `holds a single ${typeof data === 'string' ? 'text' : typeof data}`;
+    diagnostics.push({
+      file: input.file,
+      ...source.valueAt([]),
+      severity: 'error',
+      code: 'not-a-mapping',
+      path: '',
+      message: `an agent file must be a YAML mapping of keys to values (\`apiVersion: voiceagent/v1\`, \`name: ...\`), but this file ${found}`,
+      hint: 'start from `voiceagent init` or a file in agents/',
+    });
     return { ok: false, sourceHash, diagnostics: sortDiagnostics(diagnostics) };
   }
 

@@ -3,7 +3,9 @@ import addFormatsModule from 'ajv-formats';
 import { didYouMean } from '../util/did-you-mean.js';
 import { readPackageJson } from '../util/package-root.js';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
-import type { DocPath, YamlSource } from './yaml-source.js';
+import { dottedPath, type DocPath, type YamlSource } from './yaml-source.js';
+
+export { dottedPath };
 
 // ajv-formats ships CommonJS with `export default`; under NodeNext the callable sits on `.default`.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => void;
@@ -61,11 +63,6 @@ export function pointerToPath(pointer: string): (string | number)[] {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-/** `['routing', 0, 'use']` -> `routing[0].use`. */
-export function dottedPath(path: DocPath): string {
-  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
-}
-
 /**
  * For `anyOf` (a text or a per-language map), ajv reports every branch's failure plus the `anyOf` itself.
  * Keep the branch errors of the branch whose type matches the value; if none does, keep only the `anyOf`.
@@ -97,6 +94,10 @@ function describe(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 37) + '...' : value)}`;
   return `${typeof value} ${String(value)}`;
+}
+
+function quoteItem(value: unknown): string {
+  return typeof value === 'string' ? `\`${value}\`` : describe(value);
 }
 
 const TYPE_NAMES: Record<string, string> = {
@@ -145,7 +146,12 @@ function toDiagnostic(error: ErrorObject, source: YamlSource): Diagnostic {
     }
     case 'required': {
       const missing = String(params.missingProperty);
-      return at(path, 'required', `${path.length ? `\`${field}\`` : 'the file'} is missing the required key \`${missing}\``);
+      const about = (schema?.properties?.[missing] as { description?: string } | undefined)?.description;
+      // Point at the key of the incomplete mapping (`fast:`), not at its first child, which is not what is wrong.
+      return {
+        ...at(path, 'required', `${path.length ? `\`${field}\`` : 'the file'} is missing the required key \`${missing}\``, about ? `add \`${missing}\`: ${about}` : `add \`${missing}\``),
+        ...source.keyAt(path),
+      };
     }
     case 'type': {
       const expected = String(params.type)
@@ -183,11 +189,16 @@ function toDiagnostic(error: ErrorObject, source: YamlSource): Diagnostic {
     case 'minProperties':
       return at(path, 'length', `\`${field}\` needs at least ${String(params.limit)} entr${params.limit === 1 ? 'y' : 'ies'}`);
     case 'uniqueItems':
-      return at([...path, Number(params.i)], 'unique', `\`${field}\` lists the same item twice (items ${Number(params.j) + 1} and ${Number(params.i) + 1})`);
+      return at(
+        [...path, Number(params.i)],
+        'unique',
+        `\`${field}\` lists ${quoteItem((error.data as unknown[])[Number(params.i)])} twice (items ${Number(params.j) + 1} and ${Number(params.i) + 1})`,
+        'remove the repeated item',
+      );
     case 'pattern':
       return patternDiagnostic(path, field, error, at);
     case 'format':
-      return at(path, 'format', `\`${field}\` must be a valid ${String(params.format).toUpperCase()}, got ${describe(error.data)}`);
+      return at(path, 'format', `\`${field}\` must be a valid ${String(params.format).toUpperCase()}, got ${describe(error.data)}`, params.format === 'uri' ? 'write a full URL with its scheme, e.g. `http://127.0.0.1:11434/v1`' : undefined);
     case 'anyOf':
       return at(path, 'type', `\`${field}\` must be a text or a mapping of language code to text, got ${describe(error.data)}`);
     default:
@@ -223,13 +234,19 @@ function patternDiagnostic(
 ): Diagnostic {
   const pattern = String((error.params as { pattern: string }).pattern);
   if (pattern.includes('env:')) {
-    return at(path, 'pattern', `\`${field}\` must be an environment reference like \`\${env:NAME}\`, got ${describe(error.data)}`, 'keep keys out of git: write `${env:OPENAI_API_KEY}` and set the variable where the agent runs');
+    // `OPENAI_API_KEY`, `$OPENAI_API_KEY` or `${OPENAI_API_KEY}`: the variable is right, only the wrapper is missing.
+    const variable = typeof error.data === 'string' ? /^\$?\{?(?:env:)?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(error.data)?.[1] : undefined;
+    const hint = variable
+      ? `write \`\${env:${variable}}\``
+      : 'keep keys out of git: write `${env:OPENAI_API_KEY}` and set the variable where the agent runs';
+    return at(path, 'pattern', `\`${field}\` must be an environment reference like \`\${env:NAME}\`, got ${describe(error.data)}`, hint);
   }
   if (pattern.startsWith('^[a-z]{2,3}')) {
     return at(path, 'pattern', `\`${field}\` must be a BCP 47 language code, got ${describe(error.data)}`, 'use codes such as `en`, `fr`, `zh`, `pt-BR`');
   }
   if (pattern.startsWith('^[a-z][a-z0-9-]')) {
-    return at(path, 'pattern', `\`${field}\` must be lower-case letters, digits and dashes starting with a letter, got ${describe(error.data)}`);
+    const slug = typeof error.data === 'string' ? error.data.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^[^a-z]+|-+$/g, '') : '';
+    return at(path, 'pattern', `\`${field}\` must be lower-case letters, digits and dashes starting with a letter, got ${describe(error.data)}`, slug ? `e.g. \`${slug}\`` : undefined);
   }
   return at(path, 'pattern', `\`${field}\` must match ${pattern}, got ${describe(error.data)}`);
 }

@@ -1,4 +1,5 @@
 import { didYouMean } from '../util/did-you-mean.js';
+import { readPackageJson } from '../util/package-root.js';
 import { REALTIME_PROFILE } from './agent-spec.js';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
 import { dottedPath } from './schema-check.js';
@@ -11,6 +12,8 @@ import type { DocPath, YamlSource } from './yaml-source.js';
  */
 
 type Rec = Record<string, unknown>;
+/** The schema's `$defs.languageCode`: codes that fail it were already reported by the schema check. */
+const LANGUAGE_CODE = new RegExp(readPackageJson<{ $defs: { languageCode: { pattern: string } } }>('schemas/agent.schema.json').$defs.languageCode.pattern);
 const rec = (x: unknown): Rec | undefined => (x !== null && typeof x === 'object' && !Array.isArray(x) ? (x as Rec) : undefined);
 const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
 const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
@@ -45,7 +48,7 @@ export function semanticCheck(data: unknown, source: YamlSource): Diagnostic[] {
   checkOrderings(root, report);
   checkBargeInPhrases(root, report);
   checkRegexes(root, report);
-  checkLiteralSecrets(root, [], report);
+  checkLiteralSecrets(root, [], report, root);
   return out;
 }
 
@@ -79,7 +82,7 @@ function checkModels(root: Rec, report: Reporter): void {
     const fallback = str(profile.fallback);
     if (fallback === undefined) continue;
     if (fallback === name) {
-      report.error(['models', name, 'fallback'], 'fallback-cycle', `\`models.${name}.fallback\` names the profile itself`);
+      report.error(['models', name, 'fallback'], 'fallback-cycle', `\`models.${name}.fallback\` names the profile itself`, 'remove `fallback`, or name a different profile');
     } else if (!(fallback in models)) {
       report.error(['models', name, 'fallback'], 'reference', `\`models.${name}.fallback\` names \`${fallback}\`, which is not in \`models\``, hintFor(fallback, names));
     }
@@ -99,7 +102,7 @@ function checkModels(root: Rec, report: Reporter): void {
     if (cycle.length < 2 || cycle.some((n) => reported.has(n))) continue;
     cycle.forEach((n) => reported.add(n));
     const first = names.find((n) => cycle.includes(n))!;
-    report.error(['models', first, 'fallback'], 'fallback-cycle', `fallback cycle: ${[...cycle, cycle[0]].join(' -> ')}`, 'a fallback chain must end in a profile without `fallback`');
+    report.error(['models', first, 'fallback'], 'fallback-cycle', `\`models\` fallbacks form a cycle: ${[...cycle, cycle[0]].join(' -> ')}`, 'a fallback chain must end in a profile without `fallback`; remove `fallback` from one of them');
   }
 }
 
@@ -122,13 +125,15 @@ function checkRoutingAndConditions(root: Rec, report: Reporter): void {
       if (use === REALTIME_PROFILE && realtimeMode) {
         // The realtime model answers itself.
       } else if (use === REALTIME_PROFILE) {
-        report.error(['routing', i, 'use'], 'reference', '`use: realtime` needs a realtime inference mode (`dualplex` or `speech-to-speech`)');
+        report.error(['routing', i, 'use'], 'reference', `\`routing[${i}].use: realtime\` needs a realtime inference mode (\`dualplex\` or \`speech-to-speech\`), but \`inference.mode\` is \`${mode ?? 'unset'}\``, models.length ? `use a profile from \`models\` (${models.join(', ')})` : 'define a profile under `models` and use it here');
       } else {
         report.error(['routing', i, 'use'], 'reference', `\`routing[${i}].use\` names \`${use}\`, which is not in \`models\``, hintFor(use, models));
       }
     }
     if (rule?.when === undefined && i < rules.length - 1) {
-      report.error(['routing', i], 'conflict', `\`routing[${i}]\` has no \`when\`, so it always matches and the ${rules.length - 1 - i} rule(s) after it are never used`, 'move the catch-all rule to the end');
+      const after = rules.length - 1 - i;
+      const unused = after === 1 ? 'the rule after it is never used' : `the ${after} rules after it are never used`;
+      report.error(['routing', i], 'conflict', `\`routing[${i}]\` has no \`when\`, so it always matches and ${unused}`, 'move the catch-all rule to the end, or give it a `when`');
     }
     checkCondition(rule?.when, ['routing', i, 'when'], intents, report);
   });
@@ -148,17 +153,18 @@ function checkCondition(raw: unknown, path: DocPath, intents: string[], report: 
   const min = num(turn?.min);
   const max = num(turn?.max);
   if (min !== undefined && max !== undefined && min > max) {
-    report.error([...path, 'turn', 'max'], 'threshold-order', `\`turn.max\` (${max}) is below \`turn.min\` (${min})`);
+    report.error([...path, 'turn', 'max'], 'threshold-order', `\`${dottedPath([...path, 'turn', 'max'])}\` (${max}) is below \`turn.min\` (${min}), so this condition never matches`, 'swap the two values, or raise `max` to at least `min`');
   }
 }
 
 function checkLanguages(root: Rec, report: Reporter): void {
   const languages = rec(root.languages);
-  const defaultLanguage = str(languages?.default);
-  const supported = list(languages?.supported).filter((x): x is string => typeof x === 'string');
+  const written = str(languages?.default);
+  const defaultLanguage = written !== undefined && LANGUAGE_CODE.test(written) ? written : undefined;
+  const supported = list(languages?.supported).filter((x): x is string => typeof x === 'string' && LANGUAGE_CODE.test(x));
   const supportedWritten = Array.isArray(languages?.supported);
-  if (defaultLanguage && supportedWritten && !supported.includes(defaultLanguage)) {
-    report.error(['languages', 'default'], 'language', `default language \`${defaultLanguage}\` is not in \`languages.supported\` (${supported.join(', ')})`, `add \`${defaultLanguage}\` to \`languages.supported\``);
+  if (defaultLanguage && supported.length > 0 && !supported.includes(defaultLanguage)) {
+    report.error(['languages', 'default'], 'language', `default language \`${defaultLanguage}\` is not in \`languages.supported\` (${supported.join(', ')})`, `add \`${defaultLanguage}\` to \`languages.supported\`, or set \`default\` to one of ${supported.join(', ')}`);
   }
   const all = supportedWritten ? supported : defaultLanguage ? [defaultLanguage] : [];
   for (const section of ['voice', 'fallback'] as const) {
@@ -172,17 +178,17 @@ function checkLanguages(root: Rec, report: Reporter): void {
       }
     }
   }
-  const mustBeSupported = (path: DocPath, language: string, what: string) => {
-    if (all.length && !all.includes(language)) {
-      report.error(path, 'language', `${what} \`${language}\` is not in \`languages.supported\` (${all.join(', ')})`, `add \`${language}\` to \`languages.supported\` or remove it here`, true);
+  const mustBeSupported = (path: DocPath, language: string, onKey: boolean) => {
+    if (all.length && !all.includes(language) && LANGUAGE_CODE.test(language)) {
+      report.error(path, 'language', `\`${dottedPath(path)}\`: language \`${language}\` is not in \`languages.supported\` (${all.join(', ')})`, `add \`${language}\` to \`languages.supported\` or remove it here`, onKey);
     }
   };
   for (const language of Object.keys(rec(rec(root.prompt)?.instructions) ?? {})) {
-    mustBeSupported(['prompt', 'instructions', language], language, 'instructions for language');
+    mustBeSupported(['prompt', 'instructions', language], language, true);
   }
   list(root.routing).forEach((rule, i) =>
     list(rec(rec(rule)?.when)?.language).forEach((language, j) => {
-      if (typeof language === 'string') mustBeSupported(['routing', i, 'when', 'language', j], language, 'routing language');
+      if (typeof language === 'string') mustBeSupported(['routing', i, 'when', 'language', j], language, false);
     }),
   );
 }
@@ -198,13 +204,13 @@ function checkOrderings(root: Rec, report: Reporter): void {
   const minSilenceMs = num(endpointing?.minSilenceMs);
   const maxSilenceMs = num(endpointing?.maxSilenceMs);
   if (minSilenceMs !== undefined && maxSilenceMs !== undefined && minSilenceMs > maxSilenceMs) {
-    report.error(['turnTaking', 'endpointing', 'minSilenceMs'], 'threshold-order', `\`turnTaking.endpointing.minSilenceMs\` (${minSilenceMs} ms) must not exceed \`maxSilenceMs\` (${maxSilenceMs} ms)`);
+    report.error(['turnTaking', 'endpointing', 'minSilenceMs'], 'threshold-order', `\`turnTaking.endpointing.minSilenceMs\` (${minSilenceMs} ms) must not exceed \`maxSilenceMs\` (${maxSilenceMs} ms)`, 'lower `minSilenceMs` or raise `maxSilenceMs`: the turn ends after at least min and at most max ms of silence');
   }
   const silence = rec(rec(root.turnTaking)?.callerSilence);
   const reprompt = num(silence?.repromptAfterMs);
   const hangup = num(silence?.hangupAfterMs);
   if (reprompt !== undefined && hangup !== undefined && hangup <= reprompt) {
-    report.error(['turnTaking', 'callerSilence', 'hangupAfterMs'], 'threshold-order', `\`turnTaking.callerSilence.hangupAfterMs\` (${hangup} ms) must be greater than \`repromptAfterMs\` (${reprompt} ms)`);
+    report.error(['turnTaking', 'callerSilence', 'hangupAfterMs'], 'threshold-order', `\`turnTaking.callerSilence.hangupAfterMs\` (${hangup} ms) must be greater than \`repromptAfterMs\` (${reprompt} ms)`, 'the agent re-prompts a silent caller before hanging up; raise `hangupAfterMs` or lower `repromptAfterMs`');
   }
 }
 
@@ -229,7 +235,8 @@ function checkRegexes(root: Rec, report: Reporter): void {
     try {
       new RegExp(source, flags);
     } catch (error) {
-      report.error(path, 'regex', `invalid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`);
+      const reason = (error as Error).message.replace(/^Invalid (regular expression|flags supplied to RegExp constructor)( '[^']*')?: /, '');
+      report.error(path, 'regex', `\`${dottedPath(path)}\` is not a valid regular expression: ${reason}`, 'close every `(` and `[`, and escape characters meant literally (`\\(`, `\\[`, `\\?`, `\\+`)');
     }
   };
   for (const [name, words] of Object.entries(rec(root.intents) ?? {})) {
@@ -259,19 +266,33 @@ const KEY_FIELDS = /^(apiKey|api_key|key|token|secret|password)$/i;
 /** Paths reported as literal secrets, so the schema's pattern error on the same field can be dropped. */
 export const LITERAL_SECRET_CODE: DiagnosticCode = 'literal-secret';
 
-function checkLiteralSecrets(node: unknown, path: (string | number)[], report: Reporter): void {
+function checkLiteralSecrets(node: unknown, path: (string | number)[], report: Reporter, root: Rec): void {
   if (typeof node === 'string') {
-    const parent = path[path.length - 2];
+    if (/^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/.test(node)) return;
     const field = String(path[path.length - 1] ?? '');
-    const isEnvRef = /^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/.test(node);
-    const credentialField = KEY_FIELDS.test(field) || parent === 'secrets';
-    if (isEnvRef) return;
-    if (KEY_SHAPES.some((re) => re.test(node)) || (credentialField && node.length >= 16 && !/\s/.test(node))) {
-      const variable = parent === 'secrets' ? `${field.toUpperCase()}_API_KEY` : 'OPENAI_API_KEY';
-      report.error(path, 'literal-secret', `\`${dottedPath(path)}\` looks like a literal API key; keys must not be committed`, `write \`\${env:${variable}}\` and set ${variable} in the environment where the agent runs`);
+    // A capture slot may be called `password` or `token`: its value is a pattern, not a credential.
+    const credentialField = (path.length === 2 && path[0] === 'secrets') || (KEY_FIELDS.test(field) && path[path.length - 2] !== 'capture');
+    // An all-caps word is a variable name missing its `${env:...}`: not a leak, and the schema says how to write it.
+    const variableName = /^[A-Z][A-Z0-9_]*$/.test(node);
+    const keyShaped = KEY_SHAPES.some((re) => re.test(node));
+    if (!keyShaped && !(credentialField && !variableName && node.length >= 16 && !/\s/.test(node))) return;
+    const variable = envVariableFor(path, node, root);
+    const where = `\`${dottedPath(path)}\``;
+    if (credentialField) {
+      report.error(path, 'literal-secret', `${where} looks like a literal API key; keys must not be committed`, `write \`\${env:${variable}}\` and set ${variable} in the environment where the agent runs`);
+    } else {
+      report.error(path, 'literal-secret', `${where} contains what looks like an API key; keys must not be committed`, `remove it; keys belong in the environment, referenced as \`\${env:${variable}}\` from \`secrets\` or an \`apiKey\` field`);
     }
     return;
   }
-  if (Array.isArray(node)) node.forEach((item, i) => checkLiteralSecrets(item, [...path, i], report));
-  else if (rec(node)) for (const [k, v] of Object.entries(node as Rec)) checkLiteralSecrets(v, [...path, k], report);
+  if (Array.isArray(node)) node.forEach((item, i) => checkLiteralSecrets(item, [...path, i], report, root));
+  else if (rec(node)) for (const [k, v] of Object.entries(node as Rec)) checkLiteralSecrets(v, [...path, k], report, root);
+}
+
+/** The environment variable a hint should suggest: named after the secret, or after the provider the key is for. */
+function envVariableFor(path: (string | number)[], value: string, root: Rec): string {
+  if (path.length === 2 && path[0] === 'secrets') return `${String(path[1]).toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_API_KEY`;
+  const elevenLabsShape = /\bsk_[a-f0-9]{32,}\b/.test(value);
+  const voiceProvider = path[0] === 'voice' ? str(rec(path[1] === 'fallback' ? rec(root.voice)?.fallback : root.voice)?.provider) : undefined;
+  return elevenLabsShape || voiceProvider === 'elevenlabs' ? 'ELEVENLABS_API_KEY' : 'OPENAI_API_KEY';
 }

@@ -1,8 +1,14 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
+import { describeSyntaxError } from './yaml-syntax.js';
 
 /** A path into a parsed document: object keys and array indices. */
 export type DocPath = readonly (string | number)[];
+
+/** `['routing', 0, 'use']` -> `routing[0].use`. */
+export function dottedPath(path: DocPath): string {
+  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
 
 /** Line and column, 1-based. */
 export interface Position {
@@ -41,31 +47,37 @@ export function parseYamlSource(text: string, file: string): YamlSource {
 
   const diagnostics: Diagnostic[] = [];
   let broken = false;
+  const syntaxOffsets = new Set<number>();
   for (const error of doc.errors) {
     const at = pos(error.pos[0]);
     if (error.code === 'DUPLICATE_KEY') {
       const key = keyTextAt(text, error.pos[0]);
       const first = key === undefined ? undefined : firstDefinition(doc, key, error.pos[0], pos);
+      const where = first === undefined ? '' : first.path.length ? ` in \`${dottedPath(first.path)}\`` : ' at the top level';
       diagnostics.push({
         file,
         ...at,
         severity: 'error',
         code: 'duplicate-key',
-        path: '',
-        message: key === undefined ? 'duplicate key' : `duplicate key \`${key}\``,
-        hint: first ? `it is first defined at line ${first.line}; keep one of the two` : 'keep one of the two entries',
+        path: first && key !== undefined ? dottedPath([...first.path, key]) : '',
+        message: key === undefined ? 'duplicate key' : `duplicate key \`${key}\`${where}`,
+        hint: first ? `it is first defined at line ${first.at.line}; keep one of the two` : 'keep one of the two entries',
       });
       continue;
     }
     broken = true;
+    const problem = describeSyntaxError(error, text, doc);
+    // The parser often reports a follow-on error at the same place (a misindented line is also a bad key); the first explains it.
+    if (syntaxOffsets.has(problem.offset)) continue;
+    syntaxOffsets.add(problem.offset);
     diagnostics.push({
       file,
-      ...at,
+      ...pos(problem.offset),
       severity: 'error',
       code: 'yaml-syntax',
       path: '',
-      message: `YAML syntax: ${error.message.replace(/\s+at line \d+, column \d+.*$/s, '')}`,
-      hint: syntaxHint(error.code),
+      message: problem.message,
+      ...(problem.hint ? { hint: problem.hint } : {}),
     });
   }
   for (const warning of doc.warnings) {
@@ -144,40 +156,23 @@ function keyTextAt(text: string, offset: number): string | undefined {
   return match ? (match[1] ?? match[2] ?? match[3]) : undefined;
 }
 
-/** Finds the earlier definition of a duplicated key: the first pair with that key in the map that holds the duplicate. */
-function firstDefinition(doc: Document, key: string, dupOffset: number, pos: (o: number) => Position): Position | undefined {
-  let found: Position | undefined;
-  const visit = (node: unknown): void => {
+/** Finds the earlier definition of a duplicated key (the first pair with that key in the map holding the duplicate) and that map's path. */
+function firstDefinition(doc: Document, key: string, dupOffset: number, pos: (o: number) => Position): { at: Position; path: DocPath } | undefined {
+  let found: { at: Position; path: DocPath } | undefined;
+  const visit = (node: unknown, path: (string | number)[]): void => {
     if (found) return;
     if (isMap(node)) {
       const same = node.items.filter((p) => isScalar(p.key) && String(p.key.value) === key);
       const dup = same.find((p) => (p.key as Node).range?.[0] === dupOffset);
       if (dup && same[0] && same[0] !== dup) {
-        found = pos((same[0].key as Node).range?.[0] ?? 0);
+        found = { at: pos((same[0].key as Node).range?.[0] ?? 0), path };
         return;
       }
-      for (const item of node.items) visit(item.value);
+      for (const item of node.items) if (isScalar(item.key)) visit(item.value, [...path, String(item.key.value)]);
     } else if (isSeq(node)) {
-      for (const item of node.items) visit(item);
+      node.items.forEach((item, i) => visit(item, [...path, i]));
     }
   };
-  visit(doc.contents);
+  visit(doc.contents, []);
   return found;
-}
-
-function syntaxHint(code: string): string | undefined {
-  switch (code) {
-    case 'BAD_INDENT':
-    case 'MISSING_CHAR':
-      return 'check the indentation and closing brackets on this line and the one before';
-    case 'TAB_AS_INDENT':
-      return 'YAML indentation must use spaces, not tabs';
-    case 'BLOCK_AS_IMPLICIT_KEY':
-    case 'MULTILINE_IMPLICIT_KEY':
-      return 'a key must fit on one line and be followed by `: `';
-    case 'UNEXPECTED_TOKEN':
-      return 'quote values that contain `: `, `#`, `{` or `[`';
-    default:
-      return undefined;
-  }
 }

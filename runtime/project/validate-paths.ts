@@ -15,7 +15,9 @@ export interface FileReport {
 /** The result of `voiceagent validate`, also its `--json` output. */
 export interface ValidationReport {
   readonly ok: boolean;
+  /** One entry per agent file, plus one per path that could not be read (with its `io-error` diagnostic). */
   readonly files: readonly FileReport[];
+  /** Counts over the agent files that were read; unreadable paths are counted in `ioErrors` only. */
   readonly summary: { readonly files: number; readonly valid: number; readonly errors: number; readonly warnings: number };
   /** Paths that could not be read (missing, unreadable, or a folder without agent files). */
   readonly ioErrors: number;
@@ -30,13 +32,14 @@ const AGENT_FILE = /\.ya?ml$/i;
 export function validatePaths(paths: readonly string[], options: { cwd: string }): ValidationReport {
   const files: FileReport[] = [];
   let ioErrors = 0;
+  const seen = new Set<string>();
   const display = (absolute: string) => {
     const rel = relative(options.cwd, absolute);
     return rel && !rel.startsWith('..') ? rel : absolute;
   };
-  const ioError = (shown: string, message: string) => {
+  const ioError = (shown: string, message: string, hint?: string) => {
     ioErrors++;
-    files.push({ file: shown, ok: false, diagnostics: [{ file: shown, line: 0, column: 0, severity: 'error', code: 'io-error', path: '', message }] });
+    files.push({ file: shown, ok: false, diagnostics: [{ file: shown, line: 0, column: 0, severity: 'error', code: 'io-error', path: '', message, ...(hint ? { hint } : {}) }] });
   };
   for (const given of paths) {
     const absolute = resolve(options.cwd, given);
@@ -45,14 +48,18 @@ export function validatePaths(paths: readonly string[], options: { cwd: string }
       found = statSync(absolute).isDirectory() ? listAgentFiles(absolute) : [absolute];
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      ioError(given, code === 'ENOENT' ? `no such file or folder` : `cannot read: ${(error as Error).message}`);
+      if (code === 'ENOENT') ioError(given, 'no such file or folder', `paths are relative to ${options.cwd}`);
+      else ioError(given, `cannot read: ${(error as Error).message}`);
       continue;
     }
     if (found.length === 0) {
-      ioError(given, 'no agent files (*.yaml, *.yml) in this folder');
+      ioError(given, 'no agent files (*.yaml, *.yml) in this folder or its subfolders', 'pass the folder that holds your agents, e.g. `agents`');
       continue;
     }
     for (const file of found) {
+      // `validate agents agents/a.yaml` names a.yaml twice; report it once.
+      if (seen.has(file)) continue;
+      seen.add(file);
       const shown = display(file);
       let text: string;
       try {
@@ -65,19 +72,21 @@ export function validatePaths(paths: readonly string[], options: { cwd: string }
       files.push({ file: shown, ok: loaded.ok, ...(loaded.ok ? { agent: loaded.spec.name } : {}), diagnostics: loaded.diagnostics });
     }
   }
-  const all = files.flatMap((f) => f.diagnostics);
+  const read = files.filter((f) => !f.diagnostics.some((d) => d.code === 'io-error'));
+  const all = read.flatMap((f) => f.diagnostics);
   const errors = all.filter((d) => d.severity === 'error').length;
   return {
-    ok: errors === 0,
+    ok: errors === 0 && ioErrors === 0,
     files,
-    summary: { files: files.length, valid: files.filter((f) => f.ok).length, errors, warnings: all.length - errors },
+    summary: { files: read.length, valid: read.filter((f) => f.ok).length, errors, warnings: all.length - errors },
     ioErrors,
   };
 }
 
 function listAgentFiles(dir: string): string[] {
   const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  // A fixed locale: the order (and so the report) must not depend on the machine's LANG.
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name, 'en'))) {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
     const full = join(dir, entry.name);
     if (entry.isDirectory()) out.push(...listAgentFiles(full));

@@ -1,0 +1,176 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CliIO } from '../../cli/io.js';
+import { run } from '../../cli/main.js';
+import { loadAgent } from '../../runtime/dsl/index.js';
+import type { ValidationReport } from '../../runtime/project/validate-paths.js';
+
+const RECEPTIONIST = fileURLToPath(new URL('../../agents/receptionist.yaml', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../fixtures/invalid-agents/', import.meta.url));
+
+/** An in-memory terminal: what the command printed, and the working folder it ran in. */
+function fakeIO(cwd: string): CliIO & { out: () => string; err: () => string } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    stdout: { write: (chunk: string) => stdout.push(chunk) },
+    stderr: { write: (chunk: string) => stderr.push(chunk) },
+    cwd,
+    env: {},
+    out: () => stdout.join(''),
+    err: () => stderr.join(''),
+  };
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'voiceagent-validate-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+async function validate(...args: string[]) {
+  const io = fakeIO(dir);
+  const code = await run(['node', 'voiceagent', 'validate', ...args], io);
+  return { code, stdout: io.out(), stderr: io.err() };
+}
+
+function write(relative: string, text: string): void {
+  mkdirSync(join(dir, relative, '..'), { recursive: true });
+  writeFileSync(join(dir, relative), text);
+}
+
+describe('voiceagent validate', () => {
+  it('exits 0 and says ok for a valid agent', async () => {
+    copyFileSync(RECEPTIONIST, join(dir, 'receptionist.yaml'));
+    const { code, stdout, stderr } = await validate('receptionist.yaml');
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toBe('receptionist.yaml: ok\n1 file checked: 1 valid, 0 errors, 0 warnings\n');
+  });
+
+  it('checks agents/ in the working folder when no path is given', async () => {
+    mkdirSync(join(dir, 'agents'));
+    copyFileSync(RECEPTIONIST, join(dir, 'agents', 'receptionist.yaml'));
+    const { code, stdout } = await validate();
+    expect(code).toBe(0);
+    expect(stdout).toContain(`${join('agents', 'receptionist.yaml')}: ok`);
+  });
+
+  it('exits 1 and prints every problem as file:line:col: error: message', async () => {
+    const fixture = '40-several-errors.yaml';
+    copyFileSync(join(FIXTURES, fixture), join(dir, fixture));
+    const { code, stdout, stderr } = await validate(fixture);
+    expect(code).toBe(1);
+    const expected = loadAgent({ file: fixture, text: readFileSync(join(FIXTURES, fixture), 'utf8') }).diagnostics;
+    expect(expected.length).toBeGreaterThan(5);
+    const lines = stderr.split('\n').filter((line) => !line.startsWith('  hint: ') && line !== '');
+    expect(lines).toEqual(expected.map((d) => `${fixture}:${d.line}:${d.column}: error: ${d.message}`));
+    expect(stderr).toContain('  hint: did you mean `silero`?\n');
+    expect(stdout).toBe(`1 file checked: 0 valid, ${expected.length} errors, 0 warnings\n`);
+  });
+
+  it('reports every invalid fixture and exits 1', async () => {
+    const { code, stderr, stdout } = await validate(FIXTURES);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^\d+ files checked: 0 valid, \d+ errors, 0 warnings\n$/);
+    for (const name of ['01-yaml-bad-indentation.yaml', '24-fallback-cycle-two.yaml', '62-literal-secret-in-prompt.yaml']) {
+      expect(stderr).toMatch(new RegExp(`${name.replace(/\./g, '\\.')}:\\d+:\\d+: error: `));
+    }
+  });
+
+  it('exits 1 when one file of several is invalid', async () => {
+    copyFileSync(RECEPTIONIST, join(dir, 'a.yaml'));
+    write('b.yaml', 'apiVersion: voiceagent/v1\n');
+    const { code, stdout, stderr } = await validate('a.yaml', 'b.yaml');
+    expect(code).toBe(1);
+    expect(stdout).toContain('a.yaml: ok\n');
+    expect(stderr).toContain('b.yaml:1:1: error: the file is missing the required key `name`\n');
+  });
+
+  it('exits 2 on a missing path', async () => {
+    const { code, stderr, stdout } = await validate('nope.yaml');
+    expect(code).toBe(2);
+    expect(stderr).toBe(`nope.yaml: error: no such file or folder\n  hint: paths are relative to ${dir}\n`);
+    expect(stdout).toBe('0 files checked: 0 valid, 0 errors, 0 warnings; 1 path could not be read\n');
+  });
+
+  it('exits 2 when a path is missing even if other files are invalid', async () => {
+    write('bad.yaml', '- a list\n');
+    const { code } = await validate('bad.yaml', 'missing');
+    expect(code).toBe(2);
+  });
+
+  it('exits 2 on a folder with no yaml files', async () => {
+    write('empty/README.md', '# nothing here\n');
+    const { code, stderr } = await validate('empty');
+    expect(code).toBe(2);
+    expect(stderr).toContain('empty: error: no agent files (*.yaml, *.yml) in this folder or its subfolders\n');
+  });
+
+  it('searches folders recursively, in sorted order, skipping hidden folders and node_modules', async () => {
+    write('agents/b.yml', readFileSync(RECEPTIONIST, 'utf8'));
+    write('agents/a/deep/nested.yaml', readFileSync(RECEPTIONIST, 'utf8'));
+    write('agents/.hidden/skip.yaml', 'not: [valid');
+    write('agents/node_modules/skip.yaml', 'not: [valid');
+    write('agents/notes.txt', 'not an agent');
+    const { code, stdout } = await validate('--json', 'agents');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as ValidationReport;
+    expect(report.files.map((f) => f.file)).toEqual([join('agents', 'a', 'deep', 'nested.yaml'), join('agents', 'b.yml')]);
+  });
+
+  it('checks a file named twice only once', async () => {
+    write('agents/a.yaml', readFileSync(RECEPTIONIST, 'utf8'));
+    const { stdout } = await validate('agents', 'agents/a.yaml');
+    expect(stdout).toContain('1 file checked');
+  });
+
+  it('prints a JSON report with --json', async () => {
+    copyFileSync(RECEPTIONIST, join(dir, 'good.yaml'));
+    copyFileSync(join(FIXTURES, '24-fallback-cycle-two.yaml'), join(dir, 'bad.yaml'));
+    const { code, stdout, stderr } = await validate('--json', 'good.yaml', 'bad.yaml');
+    expect(code).toBe(1);
+    expect(stderr).toBe('');
+    const report = JSON.parse(stdout) as ValidationReport;
+    expect(report.ok).toBe(false);
+    expect(report.summary).toEqual({ files: 2, valid: 1, errors: 1, warnings: 0 });
+    expect(report.files.map((f) => [f.file, f.ok, f.agent])).toEqual([
+      ['good.yaml', true, 'receptionist'],
+      ['bad.yaml', false, undefined],
+    ]);
+    expect(report.files[1]!.diagnostics[0]).toMatchObject({ file: 'bad.yaml', line: 15, column: 60, code: 'fallback-cycle', severity: 'error' });
+  });
+
+  it('puts unreadable paths in the JSON report too', async () => {
+    const { code, stdout } = await validate('--json', 'missing.yaml');
+    expect(code).toBe(2);
+    const report = JSON.parse(stdout) as ValidationReport;
+    expect(report).toMatchObject({ ok: false, ioErrors: 1, summary: { files: 0, valid: 0, errors: 0, warnings: 0 } });
+    expect(report.files[0]!.diagnostics[0]).toMatchObject({ code: 'io-error', line: 0, column: 0 });
+  });
+
+  it('prints only problems with --quiet', async () => {
+    copyFileSync(RECEPTIONIST, join(dir, 'good.yaml'));
+    expect(await validate('--quiet', 'good.yaml')).toEqual({ code: 0, stdout: '', stderr: '' });
+    write('bad.yaml', 'name: [x\n');
+    const bad = await validate('-q', 'bad.yaml');
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/^bad\.yaml:1:7: error: YAML syntax: /);
+  });
+
+  it('mentions every option and the exit codes in --help', async () => {
+    const { code, stdout } = await validate('--help');
+    expect(code).toBe(0);
+    for (const option of ['--json', '-q, --quiet', '-h, --help', '[paths...]', 'Exit codes: 0']) expect(stdout).toContain(option);
+  });
+
+  it('exits 2 on an unknown option', async () => {
+    const { code, stderr } = await validate('--jsno');
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown option '--jsno'");
+  });
+});
