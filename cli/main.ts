@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { readPackageJson } from '../runtime/util/package-root.js';
+import { registerCompile } from './compile.js';
 import { registerInit } from './init.js';
 import { CliError, EXIT, processIO, type CliIO } from './io.js';
 import { registerValidate } from './validate.js';
@@ -25,6 +26,7 @@ Run \`voiceagent <command> --help\` for a command's options.`,
     );
   registerInit(program, io, setExitCode);
   registerValidate(program, io, setExitCode);
+  registerCompile(program, io, setExitCode);
   return program;
 }
 

@@ -1,0 +1,515 @@
+import type { AnyActorRef } from 'xstate';
+import { Playout } from '../audio/playout.js';
+import type { Vad } from '../audio/vad.js';
+import type { CompiledAgent } from '../compiler/index.js';
+import type { AgentSpec, LocalizedText } from '../dsl/index.js';
+import { ProviderError } from '../providers/errors.js';
+import type { LanguageModel, SpeechToText, SttStream, TextToSpeech, Transcript } from '../providers/types.js';
+import type { CallTransport } from '../transports/types.js';
+import type { Clock } from '../util/clock.js';
+import type { BargeInRecord, CallRecord, TurnRecord } from './call-record.js';
+import { Conversation, type ConversationEntry } from './conversation.js';
+import type { CallEvent, MachineEvent } from './events.js';
+import { InboundPipeline } from './inbound-pipeline.js';
+import { Reply, type ModelChoice, type ReplyPlan } from './reply.js';
+import { routeTurn } from './router.js';
+import { BufferedTokenStream } from './token-stream.js';
+
+/** The providers a call uses. `llm` resolves a model profile name (or `realtime`) to a language model. */
+export interface CallProviders {
+  readonly stt: SpeechToText;
+  readonly tts: TextToSpeech;
+  llm(profile: string): LanguageModel;
+  /** Voice activity detector for this call (one per call: detectors keep state). */
+  readonly vad: Vad;
+}
+
+/** Everything a call needs, injected. */
+export interface CallDeps {
+  readonly callId: string;
+  readonly spec: AgentSpec;
+  readonly compiled: CompiledAgent;
+  readonly providers: CallProviders;
+  readonly transport: CallTransport;
+  readonly clock: Clock;
+  readonly emit: (event: CallEvent) => void;
+}
+
+/** The caller's utterance being collected. */
+interface Utterance {
+  partial?: Transcript;
+  final?: Transcript;
+  finalAtMs?: number;
+  lastSpeechEndMs?: number;
+}
+
+/**
+ * The behaviour behind the compiled chart's named actions, guards, delays and the `reply` actor, for one call.
+ * It owns the call's mutable state (conversation, utterance, record) so the statechart context stays a single
+ * reference; `machine.ts` maps names to the methods here.
+ */
+export class CallController {
+  readonly spec: AgentSpec;
+  readonly conversation = new Conversation();
+  readonly record: CallRecord;
+  readonly pipeline: InboundPipeline;
+  readonly playout: Playout;
+  language: string;
+  actor: AnyActorRef | undefined;
+  private readonly startedAt: number;
+  private stt: SttStream | undefined;
+  private utterance: Utterance = {};
+  private plan: ReplyPlan | undefined;
+  private reply: Reply | undefined;
+  private replyEntry: ConversationEntry | undefined;
+  private turn: TurnRecord | undefined;
+  private replyTimes: { committedAt?: number; firstTokenAt?: number; firstAudioAt?: number } = {};
+  private draft: { text: string; stream: BufferedTokenStream; profile: string } | undefined;
+  private bargeIn: BargeInRecord | undefined;
+  private lastCallerActivityAt: number;
+  private reprompts = 0;
+  private hangupAfterReply = false;
+  private audioOffsetMs = 0;
+  private ended = false;
+  private cutAtMs: number | undefined;
+
+  constructor(private readonly deps: CallDeps) {
+    this.spec = deps.spec;
+    this.language = deps.spec.languages.default;
+    this.startedAt = deps.clock.now();
+    this.lastCallerActivityAt = 0;
+    this.record = {
+      callId: deps.callId,
+      agent: { name: deps.spec.name, mode: deps.spec.inference.mode, ...(deps.compiled.agent.sourceHash ? { sourceHash: deps.compiled.agent.sourceHash } : {}) },
+      startedAtMs: 0,
+      transcript: this.conversation.entries,
+      turns: [],
+      bargeIns: [],
+      failures: [],
+      languageSwitches: [],
+    };
+    const vad = deps.spec.turnTaking.vad;
+    this.pipeline = new InboundPipeline(deps.providers.vad, { threshold: vad.threshold, minSpeechMs: vad.minSpeechMs, milestonesMs: deps.compiled.speechMilestonesMs }, {
+      onSpeechStart: (onsetMs) => this.send({ type: 'CALLER.SPEECH_START', onsetMs: onsetMs + this.audioOffsetMs }),
+      onSpeechMilestone: (speechMs) => this.send({ type: 'CALLER.SPEECH_MS', speechMs }),
+      onSpeechEnd: (lastSpeechMs) => this.send({ type: 'CALLER.SPEECH_END', lastSpeechMs: lastSpeechMs + this.audioOffsetMs }),
+    });
+    this.playout = new Playout(deps.clock, deps.transport, {
+      onFirstFrame: () => this.noteFirstFrame(),
+      onDrained: () => this.send({ type: 'PLAYOUT.DRAINED' }),
+    });
+  }
+
+  /** Call time: milliseconds since the call started. */
+  now(): number {
+    return this.deps.clock.now() - this.startedAt;
+  }
+
+  send(event: MachineEvent): void {
+    if (!this.ended) this.actor?.send(event);
+  }
+
+  emit(event: CallEvent): void {
+    this.deps.emit(event);
+  }
+
+  /** Opens the recogniser. Called once, before the first frame. */
+  openStt(): void {
+    const { stt } = this.deps.providers;
+    this.stt = stt.start({ language: this.language, languageHints: this.spec.stt.languageHints, sampleRate: this.deps.transport.sampleRate }, {
+      onPartial: (t) => {
+        this.utterance.partial = t;
+        this.emit({ type: 'transcript', atMs: this.now(), final: false, text: t.text, ...(t.language ? { language: t.language } : {}) });
+        this.send({ type: 'STT.PARTIAL', transcript: t });
+      },
+      onFinal: (t) => {
+        this.emit({ type: 'transcript', atMs: this.now(), final: true, text: t.text, ...(t.language ? { language: t.language } : {}) });
+        this.send({ type: 'STT.FINAL', transcript: t });
+      },
+      onError: (error) => this.recordFailure('stt', error),
+    });
+  }
+
+  /** The per-frame path: recogniser, then VAD -> chart events, all synchronous. */
+  pushAudio(frame: Int16Array): void {
+    if (this.ended) return;
+    this.stt?.pushAudio(frame);
+    // Audio time -> call time: the frame that just arrived ends now.
+    this.audioOffsetMs = this.now() - (this.pipeline.nowMs + 20);
+    this.pipeline.pushFrame(frame);
+  }
+
+  // ---- caller ---------------------------------------------------------------------------------
+
+  noteCallerSpeechStart(onsetMs: number): void {
+    this.lastCallerActivityAt = this.now();
+    this.reprompts = 0;
+    this.emit({ type: 'caller.speech', atMs: this.now(), speaking: true });
+    if (this.isAgentSpeaking() && (!this.bargeIn || this.bargeIn.kind !== 'pending')) {
+      this.bargeIn = { onsetMs, kind: 'pending' };
+      this.record.bargeIns.push(this.bargeIn);
+    }
+  }
+
+  noteCallerSpeechEnd(lastSpeechMs: number): void {
+    this.utterance.lastSpeechEndMs = lastSpeechMs;
+    this.lastCallerActivityAt = this.now();
+    this.emit({ type: 'caller.speech', atMs: this.now(), speaking: false });
+  }
+
+  get utteranceState(): Readonly<Utterance> {
+    return this.utterance;
+  }
+
+  /** Forgets the current utterance (noise, backchannel, committed). */
+  discardUtterance(): void {
+    this.utterance = {};
+    this.pipeline.resetUtterance();
+  }
+
+  isAgentSpeaking(): boolean {
+    const snapshot = this.actor?.getSnapshot() as { hasTag(tag: string): boolean } | undefined;
+    return snapshot?.hasTag('agent-speaking') ?? false;
+  }
+
+  // ---- barge-in -------------------------------------------------------------------------------
+
+  reactToOnset(mode: 'pause' | 'duck' | 'continue', duckGainDb: number): void {
+    if (mode === 'pause') this.playout.pause();
+    else if (mode === 'duck') this.playout.duck(duckGainDb);
+    const b = this.bargeIn;
+    if (b) {
+      b.reactedAtMs = this.now();
+      b.reactionMs = b.reactedAtMs - b.onsetMs;
+      this.emit({ type: 'barge-in', atMs: this.now(), decision: mode === 'pause' ? 'paused' : mode === 'duck' ? 'ducked' : 'continued', record: b });
+    }
+  }
+
+  resumePlayout(kind: 'false' | 'backchannel'): void {
+    this.playout.resume();
+    const b = this.bargeIn;
+    if (b && b.kind === 'pending') {
+      b.kind = kind;
+      this.emit({ type: 'barge-in', atMs: this.now(), decision: 'resumed', record: b });
+    }
+    this.bargeIn = undefined;
+  }
+
+  cutPlayout(options: { at: 'word-boundary' | 'immediate'; maxWordTailMs: number; fadeMs: number }): void {
+    this.cutAtMs = this.playout.cut(options);
+  }
+
+  clearTransport(): void {
+    this.playout.flushTransport();
+  }
+
+  /** The assistant message becomes exactly the words heard before the cut, flagged interrupted. */
+  truncateToHeard(): void {
+    const entry = this.replyEntry;
+    if (!entry) return;
+    const heard = this.playout.wordsHeardBy(this.cutAtMs ?? this.playout.heardPositionMs());
+    const lastWord = heard[heard.length - 1];
+    const full = this.reply?.text ?? entry.text;
+    entry.intendedText = full;
+    entry.text = lastWord ? full.slice(0, lastWord.charEnd) : '';
+    entry.interrupted = true;
+  }
+
+  recordBargeIn(reason: string): void {
+    const b = this.bargeIn ?? { onsetMs: this.now(), kind: 'pending' as const };
+    if (!this.bargeIn) this.record.bargeIns.push(b);
+    b.kind = 'interrupt';
+    b.reason = reason;
+    if (b.reactedAtMs === undefined) {
+      b.reactedAtMs = this.now();
+      b.reactionMs = b.reactedAtMs - b.onsetMs;
+    }
+    if (this.replyEntry) {
+      b.heardText = this.replyEntry.text;
+      b.intendedText = this.replyEntry.intendedText ?? this.replyEntry.text;
+    }
+    if (this.turn) this.turn.outcome = 'interrupted';
+    this.emit({ type: 'barge-in', atMs: this.now(), decision: 'interrupted', record: b });
+    this.bargeIn = undefined;
+  }
+
+  // ---- turns ----------------------------------------------------------------------------------
+
+  noteFinalTranscript(transcript: Transcript): void {
+    this.utterance.final = transcript;
+    this.utterance.finalAtMs = this.now();
+  }
+
+  useLatestPartialAsFinal(): void {
+    const partial = this.utterance.partial;
+    this.noteFinalTranscript(partial ? { ...partial, final: true } : { text: '', words: [], final: true });
+  }
+
+  /** Creates the turn record and user entry; the chart then raises `TURN.COMMIT`. */
+  commitTurn(endpointCue: TurnRecord['endpointCue']): void {
+    const final = this.utterance.final ?? { text: '', words: [], final: true };
+    const speechEndMs = this.utterance.lastSpeechEndMs ?? this.now();
+    const index = this.record.turns.length + 1;
+    const sttFinalMs = this.utterance.finalAtMs !== undefined ? Math.max(0, this.utterance.finalAtMs - speechEndMs) : undefined;
+    this.turn = {
+      index,
+      userText: final.text,
+      language: this.language,
+      speechEndMs,
+      ...(endpointCue ? { endpointCue } : {}),
+      spans: { endpointingMs: this.now() - speechEndMs, ...(sttFinalMs !== undefined ? { sttFinalMs } : {}) },
+    };
+    this.record.turns.push(this.turn);
+    this.conversation.addUser(final.text, this.language, this.now());
+    this.replyTimes = { committedAt: this.now() };
+    this.discardUtterance();
+  }
+
+  /** The statechart left `thinking` because the caller spoke again: keep their words, drop our reply. */
+  abandonReply(): void {
+    if (this.turn && !this.turn.outcome) this.turn.outcome = 'abandoned';
+    const lastUser = [...this.conversation.entries].reverse().find((e) => e.role === 'user');
+    if (lastUser) lastUser.unanswered = true;
+    this.removeEmptyReplyEntry();
+  }
+
+  // ---- replies --------------------------------------------------------------------------------
+
+  queueGreeting(): void {
+    const text = this.localized(this.spec.prompt.greeting);
+    if (text) this.plan = { kind: 'fixed', text, purpose: 'greeting' };
+  }
+
+  queueFixed(purpose: 'reprompt' | 'goodbye'): void {
+    const text = this.localized(purpose === 'reprompt' ? this.spec.prompt.reprompt : this.spec.prompt.goodbye) ?? '';
+    this.plan = { kind: 'fixed', text, purpose };
+    if (purpose === 'reprompt') this.reprompts++;
+    else this.hangupAfterReply = true;
+  }
+
+  /** Routes the committed turn and prepares the LLM reply, adopting a preemptive draft of the same text. */
+  queueReply(): void {
+    const turn = this.turn;
+    if (!turn) return;
+    const route = routeTurn(this.spec, { transcript: turn.userText, language: this.language, turn: turn.index });
+    const primary = this.modelChoice(route.profile);
+    const fallbackName = this.spec.models[route.profile]?.fallback;
+    let draft: BufferedTokenStream | undefined;
+    if (this.draft && this.draft.text === turn.userText && this.draft.profile === route.profile) {
+      draft = this.draft.stream;
+      turn.draft = 'kept';
+      this.draft = undefined;
+    } else if (this.draft) {
+      turn.draft = 'discarded';
+      this.cancelDraft();
+    }
+    turn.route = { profile: route.profile, rule: route.rule, intents: route.intents };
+    this.plan = {
+      kind: 'llm',
+      messages: this.conversation.toMessages(this.systemPrompt()),
+      primary,
+      ...(fallbackName ? { fallback: this.modelChoice(fallbackName) } : {}),
+      ...(draft ? { draft } : {}),
+    };
+  }
+
+  startDraft(): void {
+    const partial = this.utterance.partial;
+    const text = partial?.text.trim();
+    if (!text || this.draft?.text === text) return;
+    this.cancelDraft();
+    const route = routeTurn(this.spec, { transcript: text, language: this.language, turn: this.record.turns.length + 1 });
+    const choice = this.modelChoice(route.profile);
+    const messages = [...this.conversation.toMessages(this.systemPrompt()), { role: 'user' as const, content: text }];
+    this.draft = { text, profile: route.profile, stream: new BufferedTokenStream(choice.llm, { messages, model: choice.model, temperature: choice.temperature, maxOutputTokens: choice.maxOutputTokens }) };
+  }
+
+  cancelDraft(): void {
+    this.draft?.stream.abort();
+    this.draft = undefined;
+  }
+
+  /** Starts the queued reply: called when the `reply` actor starts. */
+  startReply(): Reply | undefined {
+    const plan = this.plan;
+    this.plan = undefined;
+    if (!plan) return undefined;
+    this.playout.begin();
+    this.replyEntry = this.conversation.addAssistant('', this.language, this.now());
+    const voice = this.spec.voice.voices[this.language] ?? Object.values(this.spec.voice.voices)[0]!;
+    const reply = new Reply(plan, { tts: this.deps.providers.tts, voice, language: this.language, sampleRate: this.deps.transport.sampleRate, speed: this.spec.voice.settings.speed }, {
+      onFirstToken: (profile) => {
+        this.replyTimes.firstTokenAt = this.now();
+        if (this.turn && this.replyTimes.committedAt !== undefined && plan.kind === 'llm') this.turn.spans.llmFirstTokenMs = this.now() - this.replyTimes.committedAt;
+        this.send({ type: 'REPLY.FIRST_TOKEN', profile });
+      },
+      onText: (delta) => {
+        if (this.replyEntry) this.replyEntry.text += delta;
+        this.emit({ type: 'agent.text', atMs: this.now(), delta });
+      },
+      onFirstAudio: () => {
+        this.replyTimes.firstAudioAt = this.now();
+        if (this.turn && plan.kind === 'llm' && this.replyTimes.firstTokenAt !== undefined) this.turn.spans.ttsFirstAudioMs = this.now() - this.replyTimes.firstTokenAt;
+        this.send({ type: 'REPLY.FIRST_AUDIO' });
+      },
+      onAudio: (chunk) => this.playout.append(chunk.pcm, chunk.alignment),
+      onSpeechDone: (hadAudio) => (hadAudio ? this.playout.complete() : this.send({ type: 'REPLY.ENDED_SILENT' })),
+      onFailure: (error) => this.send({ type: 'REPLY.FAILED', error }),
+    });
+    this.reply = reply;
+    if (plan.kind === 'fixed') this.replyTimes = {};
+    reply.start();
+    return reply;
+  }
+
+  /** The `reply` actor stopped (state left): cancel whatever is still running. */
+  stopReply(reply: Reply | undefined): void {
+    reply?.cancel();
+    if (this.reply === reply) this.reply = undefined;
+  }
+
+  hedge(): void {
+    this.reply?.hedge();
+  }
+
+  get currentPlan(): ReplyPlan | undefined {
+    return this.reply ? undefined : this.plan;
+  }
+
+  /** The reply has been played to the end. */
+  completeReply(): void {
+    if (this.turn && this.reply?.usedFallback && this.turn.route) this.turn.route.fallbackUsed = true;
+    if (this.turn && !this.turn.outcome && this.reply?.answeredBy === this.turn.route?.profile) this.turn.outcome = 'answered';
+    if (this.turn && !this.turn.outcome) this.turn.outcome = 'answered';
+    if (this.turn) this.emit({ type: 'turn', atMs: this.now(), record: this.turn });
+    this.removeEmptyReplyEntry();
+    this.turn = undefined;
+    this.lastCallerActivityAt = this.now();
+    if (this.hangupAfterReply) this.send({ type: 'CALL.HANGUP', reason: 'silence' });
+  }
+
+  recordReplyFailure(error: ProviderError): void {
+    this.recordFailure('reply', error);
+    if (this.turn) {
+      this.turn.outcome = 'failed';
+      this.emit({ type: 'turn', atMs: this.now(), record: this.turn });
+    }
+    this.removeEmptyReplyEntry();
+    this.lastCallerActivityAt = this.now();
+  }
+
+  recordSlowFirstToken(): void {
+    this.recordFailure('llm', new ProviderError({ provider: this.turn?.route?.profile ?? 'llm', kind: 'timeout', message: 'first token later than firstTokenTimeoutMs (no fallback configured)', retryable: false }));
+  }
+
+  /** Current routed model's first-token timeout, for the `firstTokenTimeoutMs` delay. */
+  firstTokenTimeoutMs(): number {
+    const profile = this.turn?.route?.profile;
+    const fromSpec = profile ? this.spec.models[profile]?.firstTokenTimeoutMs : undefined;
+    return fromSpec ?? 1500;
+  }
+
+  routedModelHasFallback(): boolean {
+    const profile = this.turn?.route?.profile;
+    return profile !== undefined && this.spec.models[profile]?.fallback !== undefined;
+  }
+
+  // ---- caller silence -------------------------------------------------------------------------
+
+  callerSilenceDelayMs(): number {
+    const { repromptAfterMs, hangupAfterMs } = this.spec.turnTaking.callerSilence;
+    const silentFor = this.now() - this.lastCallerActivityAt;
+    return this.reprompts === 0 ? Math.max(0, repromptAfterMs - silentFor) : Math.max(0, Math.min(repromptAfterMs, hangupAfterMs - silentFor));
+  }
+
+  callerSilenceReachedHangup(): boolean {
+    return this.now() - this.lastCallerActivityAt >= this.spec.turnTaking.callerSilence.hangupAfterMs;
+  }
+
+  // ---- language -------------------------------------------------------------------------------
+
+  switchLanguage(to: string): void {
+    if (to === this.language) return;
+    const from = this.language;
+    this.language = to;
+    this.stt?.setLanguage(to);
+    this.record.languageSwitches.push({ atMs: this.now(), from, to });
+    this.emit({ type: 'language', atMs: this.now(), from, to });
+  }
+
+  /** System prompt plus the instruction for the current language. */
+  systemPrompt(): string {
+    const extra = this.spec.prompt.instructions[this.language];
+    return extra ? `${this.spec.prompt.system}\n\n${extra}` : this.spec.prompt.system;
+  }
+
+  // ---- end ------------------------------------------------------------------------------------
+
+  noteFirstFrame(): void {
+    const t = this.turn;
+    if (t && this.replyTimes.firstAudioAt !== undefined) {
+      t.spans.firstFrameOutMs = this.now() - this.replyTimes.firstAudioAt;
+      t.spans.responseMs = this.now() - t.speechEndMs;
+    }
+    this.emit({ type: 'agent.audio', atMs: this.now(), started: true });
+  }
+
+  recordFailure(source: string, error: { readonly message: string; readonly retryable: boolean }): void {
+    const failure = { atMs: this.now(), source, message: error.message, retryable: error.retryable };
+    this.record.failures.push(failure);
+    this.emit({ type: 'failure', atMs: this.now(), failure });
+  }
+
+  /** Finalises the record. Idempotent; safe to call from failure paths. */
+  finish(reason: NonNullable<CallRecord['endReason']>): CallRecord {
+    if (this.ended) return this.record;
+    this.ended = true;
+    if (this.replyEntry && this.reply) {
+      // Hung up mid-utterance: keep what was heard.
+      const heard = this.playout.wordsHeardBy(this.playout.heardPositionMs());
+      const last = heard[heard.length - 1];
+      const full = this.reply.text;
+      if (last ? last.charEnd < full.length : full.length > 0) {
+        this.replyEntry.intendedText = full;
+        this.replyEntry.text = last ? full.slice(0, last.charEnd) : '';
+        this.replyEntry.interrupted = true;
+      }
+      if (this.turn && !this.turn.outcome) this.turn.outcome = 'hangup';
+    }
+    this.reply?.cancel();
+    this.cancelDraft();
+    this.playout.stop();
+    this.stt?.close();
+    this.removeEmptyReplyEntry();
+    this.record.endedAtMs = this.now();
+    this.record.endReason = reason;
+    this.emit({ type: 'ended', atMs: this.now(), record: this.record });
+    return this.record;
+  }
+
+  private removeEmptyReplyEntry(): void {
+    const entry = this.replyEntry;
+    if (entry && entry.text === '' && !entry.interrupted) {
+      const index = this.conversation.entries.indexOf(entry);
+      if (index >= 0) this.conversation.entries.splice(index, 1);
+    }
+    this.replyEntry = undefined;
+  }
+
+  private modelChoice(profile: string): ModelChoice {
+    const spec = this.spec.models[profile];
+    return {
+      profile,
+      llm: this.deps.providers.llm(profile),
+      model: spec?.model ?? this.spec.inference.realtime?.model ?? profile,
+      temperature: spec?.temperature ?? 0.7,
+      maxOutputTokens: spec?.maxOutputTokens ?? 400,
+    };
+  }
+
+  private localized(text: LocalizedText | undefined): string | undefined {
+    if (text === undefined) return undefined;
+    if (typeof text === 'string') return text;
+    return text[this.language] ?? text[this.spec.languages.default] ?? Object.values(text)[0];
+  }
+}

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { createActor, type Actor, type AnyStateMachine } from 'xstate';
+import { compileAgent, type CompiledAgent } from '../compiler/index.js';
+import type { AgentSpec } from '../dsl/index.js';
+import type { CallTransport } from '../transports/types.js';
+import { realClock, type Clock } from '../util/clock.js';
+import { CallController, type CallProviders } from './call-controller.js';
+import type { CallRecord } from './call-record.js';
+import type { CallEvent } from './events.js';
+import { createCallMachine } from './machine.js';
+
+/** An agent ready to take calls: its spec, compiled chart and bound machine (built once, shared by calls). */
+export interface PreparedAgent {
+  readonly spec: AgentSpec;
+  readonly compiled: CompiledAgent;
+  readonly machine: AnyStateMachine;
+}
+
+/** Compiles and binds an agent once; every call of it reuses the result. */
+export function prepareAgent(spec: AgentSpec, options: { sourceHash?: string } = {}): PreparedAgent {
+  const compiled = compileAgent(spec, options);
+  return { spec, compiled, machine: createCallMachine(compiled) };
+}
+
+/** Options of {@link createCallSession}. */
+export interface CallSessionOptions {
+  readonly agent: PreparedAgent;
+  readonly providers: CallProviders;
+  readonly transport: CallTransport;
+  /** Default: the real clock. Tests pass a simulated clock. */
+  readonly clock?: Clock;
+  readonly callId?: string;
+}
+
+/** A live call: push caller audio in, observe events, await the record. */
+export interface CallSession {
+  readonly callId: string;
+  /** Starts the chart (the greeting, if any, begins at once). */
+  start(): void;
+  /** One 20 ms frame of caller audio. Synchronous: barge-in reactions happen before it returns. */
+  pushAudio(frame: Int16Array): void;
+  /** The caller (or the transport) ended the call. */
+  hangup(reason?: NonNullable<CallRecord['endReason']>): void;
+  /** Subscribes to call events; returns the unsubscribe function. */
+  onEvent(listener: (event: CallEvent) => void): () => void;
+  /** The record as it stands (complete once the call has ended). */
+  readonly record: CallRecord;
+  /** Resolves with the record when the call ends, however it ends (never rejects). */
+  readonly done: Promise<CallRecord>;
+  /** Active state paths, e.g. `active.agent.responding.speaking`. */
+  states(): string[];
+  /** True when the chart carries this tag (`agent-speaking`, `caller-speaking`, ...). */
+  hasTag(tag: string): boolean;
+  /** The per-call behaviour (for tools and tests that need to look inside). */
+  readonly controller: CallController;
+}
+
+/**
+ * Creates a call: one XState actor of the agent's machine, with a {@link CallController} holding the call's
+ * state. Failures inside the chart end the call with `endReason: 'error'` and the record is still produced.
+ */
+export function createCallSession(options: CallSessionOptions): CallSession {
+  const clock = options.clock ?? realClock;
+  const callId = options.callId ?? randomUUID();
+  const listeners = new Set<(event: CallEvent) => void>();
+  let resolveDone!: (record: CallRecord) => void;
+  const done = new Promise<CallRecord>((resolve) => (resolveDone = resolve));
+  const emit = (event: CallEvent) => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch {
+        // An observer's bug must not break the call.
+      }
+    }
+    if (event.type === 'ended') resolveDone(event.record);
+  };
+  const controller = new CallController({ callId, spec: options.agent.spec, compiled: options.agent.compiled, providers: options.providers, transport: options.transport, clock, emit });
+  const actor: Actor<AnyStateMachine> = createActor(options.agent.machine, { input: { controller }, clock: clock as never });
+  controller.actor = actor;
+  let lastStates = '';
+  actor.subscribe({
+    next: (snapshot) => {
+      const states = statePaths(snapshot.value);
+      const key = states.join('|');
+      if (key !== lastStates) {
+        lastStates = key;
+        emit({ type: 'state', atMs: controller.now(), states });
+      }
+    },
+    error: (error) => {
+      controller.recordFailure('runtime', { message: (error as Error)?.message ?? String(error), retryable: false });
+      controller.finish('error');
+    },
+  });
+
+  return {
+    callId,
+    controller,
+    record: controller.record,
+    done,
+    start() {
+      controller.openStt();
+      actor.start();
+    },
+    pushAudio(frame) {
+      try {
+        controller.pushAudio(frame);
+      } catch (error) {
+        controller.recordFailure('runtime', { message: (error as Error).message, retryable: false });
+        controller.finish('error');
+        actor.stop();
+      }
+    },
+    hangup(reason = 'caller-hangup') {
+      controller.send({ type: 'CALL.HANGUP', reason });
+      controller.finish(reason);
+      actor.stop();
+    },
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    states: () => statePaths(actor.getSnapshot().value),
+    hasTag: (tag) => (actor.getSnapshot() as { hasTag(t: string): boolean }).hasTag(tag),
+  };
+}
+
+/** `{ active: { agent: 'idle', ... } }` -> `['active.agent.idle', ...]`. */
+export function statePaths(value: unknown, prefix = ''): string[] {
+  if (typeof value === 'string') return [prefix ? `${prefix}.${value}` : value];
+  if (value && typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>).flatMap(([key, child]) => statePaths(child, prefix ? `${prefix}.${key}` : key));
+  }
+  return prefix ? [prefix] : [];
+}

@@ -1,0 +1,108 @@
+import { FRAME_MS } from '../audio/frames.js';
+import type { Vad } from '../audio/vad.js';
+
+/** Speech hangover: silence needed before caller speech is declared over, in milliseconds. */
+export const SPEECH_END_HANGOVER_MS = 120;
+
+/** What the inbound pipeline reports; each method is called synchronously from `pushFrame`. */
+export interface InboundHooks {
+  /** Speech confirmed (after `minSpeechMs`); `onsetMs` is the audio time of its first speech frame. */
+  onSpeechStart(onsetMs: number): void;
+  /** The utterance's speech total reached a milestone (ms of speech since the utterance began). */
+  onSpeechMilestone(speechMs: number): void;
+  /** Speech stopped; `lastSpeechMs` is the audio time at the end of the last speech frame. */
+  onSpeechEnd(lastSpeechMs: number): void;
+}
+
+/** Tuning of the pipeline, from the agent's `turnTaking.vad`. */
+export interface InboundOptions {
+  readonly threshold: number;
+  readonly minSpeechMs: number;
+  /** Speech totals at which `onSpeechMilestone` fires (from the compiled agent). */
+  readonly milestonesMs: readonly number[];
+}
+
+/**
+ * Per-frame caller audio analysis: VAD -> onset/offset with hysteresis -> speech-duration milestones.
+ * Time is audio time (frames x 20 ms), so decisions do not depend on network jitter.
+ *
+ * Per-frame cost is one VAD call and a few comparisons; nothing allocates.
+ */
+export class InboundPipeline {
+  private audioMs = 0;
+  private speaking = false;
+  private runMs = 0;
+  private runStartMs = 0;
+  private silenceMs = 0;
+  private lastSpeechEndMs = 0;
+  /** Speech accumulated in the current utterance (reset by `resetUtterance`). */
+  private utteranceSpeechMs = 0;
+  private nextMilestone = 0;
+
+  constructor(
+    private readonly vad: Vad,
+    private readonly options: InboundOptions,
+    private readonly hooks: InboundHooks,
+  ) {}
+
+  /** Audio time processed so far, in milliseconds. */
+  get nowMs(): number {
+    return this.audioMs;
+  }
+
+  /** Speech in the current utterance, in milliseconds. */
+  get speechMs(): number {
+    return this.utteranceSpeechMs;
+  }
+
+  get isSpeaking(): boolean {
+    return this.speaking;
+  }
+
+  /** Starts counting speech for a new utterance (after a turn is committed or discarded). */
+  resetUtterance(): void {
+    this.utteranceSpeechMs = this.speaking ? this.runMs : 0;
+    this.nextMilestone = 0;
+  }
+
+  /** Processes one 20 ms frame. */
+  pushFrame(frame: Int16Array): void {
+    const isSpeech = this.vad.speechProbability(frame) >= this.options.threshold;
+    const frameStart = this.audioMs;
+    this.audioMs += FRAME_MS;
+    if (isSpeech) {
+      this.silenceMs = 0;
+      if (this.runMs === 0) this.runStartMs = frameStart;
+      this.runMs += FRAME_MS;
+      this.lastSpeechEndMs = this.audioMs;
+      if (!this.speaking && this.runMs >= this.options.minSpeechMs) {
+        this.speaking = true;
+        this.utteranceSpeechMs += this.runMs;
+        this.hooks.onSpeechStart(this.runStartMs);
+        this.checkMilestones();
+      } else if (this.speaking) {
+        this.utteranceSpeechMs += FRAME_MS;
+        this.checkMilestones();
+      }
+      return;
+    }
+    if (!this.speaking) {
+      this.runMs = 0;
+      return;
+    }
+    this.silenceMs += FRAME_MS;
+    if (this.silenceMs >= SPEECH_END_HANGOVER_MS) {
+      this.speaking = false;
+      this.runMs = 0;
+      this.hooks.onSpeechEnd(this.lastSpeechEndMs);
+    }
+  }
+
+  private checkMilestones(): void {
+    const milestones = this.options.milestonesMs;
+    while (this.nextMilestone < milestones.length && this.utteranceSpeechMs >= milestones[this.nextMilestone]!) {
+      this.hooks.onSpeechMilestone(this.utteranceSpeechMs);
+      this.nextMilestone++;
+    }
+  }
+}

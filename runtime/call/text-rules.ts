@@ -1,0 +1,85 @@
+import type { RecognizedWord } from '../providers/types.js';
+
+/*
+ * Word-level rules used by barge-in, endpointing and routing. Pure functions over transcripts, so each rule is
+ * tested on its own and the statechart guards stay one-liners.
+ */
+
+/** Lower-case words without punctuation; hyphens become spaces so "uh-huh" and "uh huh" compare equal. */
+export function normalizeWords(text: string): string[] {
+  return text
+    .toLowerCase()
+    .replace(/[-_]/g, ' ')
+    .replace(/[^\p{L}\p{N}'\s]/gu, ' ')
+    .split(/\s+/)
+    .filter(Boolean);
+}
+
+/** True when the whole utterance is one of the backchannel phrases (possibly repeated: "yeah yeah"). */
+export function isBackchannel(text: string, backchannels: readonly string[]): boolean {
+  const words = normalizeWords(text);
+  if (words.length === 0) return false;
+  const phrases = backchannels.map(normalizeWords).filter((p) => p.length > 0);
+  let i = 0;
+  while (i < words.length) {
+    const match = phrases.find((p) => p.every((w, k) => words[i + k] === w));
+    if (!match) return false;
+    i += match.length;
+  }
+  return true;
+}
+
+/** True when every word so far could still be a backchannel (so an interruption must not be confirmed yet). */
+export function mayBeBackchannel(words: readonly string[], backchannels: readonly string[]): boolean {
+  const vocabulary = new Set(backchannels.flatMap(normalizeWords));
+  return words.length > 0 && words.every((w) => vocabulary.has(w));
+}
+
+/** True when `phrase` occurs as whole words in the words. */
+export function containsPhrase(words: readonly string[], phrase: string): boolean {
+  const target = normalizeWords(phrase);
+  if (target.length === 0) return false;
+  for (let i = 0; i + target.length <= words.length; i++) {
+    if (target.every((w, k) => words[i + k] === w)) return true;
+  }
+  return false;
+}
+
+/** Words of a partial that count for barge-in: confident enough (and, for all but the newest, stable). */
+export function confidentWords(words: readonly RecognizedWord[], minConfidence: number): string[] {
+  return words.filter((w) => w.confidence >= minConfidence).flatMap((w) => normalizeWords(w.text));
+}
+
+const FILLERS = new Set(['um', 'uh', 'er', 'erm', 'hmm', 'mm', 'euh', 'ben']);
+const CONTINUATIONS = new Set(['and', 'or', 'but', 'so', 'because', 'to', 'the', 'a', 'an', 'with', 'for', 'of', 'my', 'is', 'if', 'then', 'et', 'ou', 'mais', 'le', 'la', 'de']);
+const NUMBER_WORDS = new Set(['zero', 'oh', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine']);
+const QUESTION_STARTS = new Set(['what', 'when', 'where', 'who', 'why', 'how', 'which', 'can', 'could', 'do', 'does', 'is', 'are', 'will', 'would', 'should']);
+
+/** Why an endpoint delay was chosen (recorded in the turn's latency record). */
+export type EndpointCue = 'empty' | 'filler' | 'continuation' | 'spelling-digits' | 'question' | 'statement' | 'no-text-cues';
+
+/**
+ * Silence to wait before ending the turn, between `minSilenceMs` and `maxSilenceMs`, from the words:
+ * trailing fillers, conjunctions and digits being spelled wait the maximum; a complete question responds
+ * at the minimum; other statements a quarter of the way up.
+ */
+export function endpointSilenceMs(text: string, options: { minSilenceMs: number; maxSilenceMs: number; textCues: boolean }): { ms: number; cue: EndpointCue } {
+  const { minSilenceMs: min, maxSilenceMs: max } = options;
+  if (!options.textCues) return { ms: min, cue: 'no-text-cues' };
+  const words = normalizeWords(text);
+  const last = words[words.length - 1];
+  if (last === undefined) return { ms: max, cue: 'empty' };
+  if (FILLERS.has(last)) return { ms: max, cue: 'filler' };
+  if (CONTINUATIONS.has(last)) return { ms: max, cue: 'continuation' };
+  const isDigit = (w: string | undefined) => w !== undefined && (/^\d+$/.test(w) || NUMBER_WORDS.has(w));
+  if (isDigit(last) && isDigit(words[words.length - 2])) return { ms: max, cue: 'spelling-digits' };
+  if (/\?\s*$/.test(text) || (words.length >= 3 && QUESTION_STARTS.has(words[0]!))) return { ms: min, cue: 'question' };
+  return { ms: Math.round(min + (max - min) / 4), cue: 'statement' };
+}
+
+/** Matches an intent keyword list entry: `/regex/flags` or a keyword/phrase matched as whole words. */
+export function matchesKeyword(text: string, entry: string): boolean {
+  const regex = /^\/(.+)\/([a-z]*)$/s.exec(entry);
+  if (regex) return new RegExp(regex[1]!, regex[2]!.includes('i') ? regex[2] : `${regex[2]}i`).test(text);
+  return containsPhrase(normalizeWords(text), entry);
+}

@@ -1,0 +1,62 @@
+import type { LanguageModel, LlmRequest } from '../providers/types.js';
+
+/**
+ * A language-model stream that starts now and can be consumed later, from the beginning: used for
+ * preemptive drafts (started on a stable partial, adopted when the final transcript matches) and for hedged
+ * requests. Aborting it aborts the underlying request.
+ */
+export class BufferedTokenStream {
+  readonly tokens: string[] = [];
+  private done = false;
+  private error: unknown;
+  private wake: (() => void) | undefined;
+  private readonly controller = new AbortController();
+
+  constructor(llm: LanguageModel, request: Omit<LlmRequest, 'signal'>) {
+    void this.pump(llm, { ...request, signal: this.controller.signal });
+  }
+
+  get aborted(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  abort(): void {
+    this.controller.abort();
+    this.finish();
+  }
+
+  /** Every token from the first, then live ones until the model ends; rethrows the model's error. */
+  async *read(): AsyncGenerator<string> {
+    let index = 0;
+    for (;;) {
+      while (index < this.tokens.length) yield this.tokens[index++]!;
+      if (this.error !== undefined) throw this.error;
+      if (this.done) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  private async pump(llm: LanguageModel, request: LlmRequest): Promise<void> {
+    try {
+      for await (const token of llm.stream(request)) {
+        if (this.controller.signal.aborted) break;
+        this.tokens.push(token);
+        this.notify();
+      }
+    } catch (error) {
+      if (!this.controller.signal.aborted) this.error = error;
+    }
+    this.finish();
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}

@@ -1,0 +1,56 @@
+import type { AgentSpec } from '../dsl/index.js';
+import type { CompiledAgent, JsonValue } from './machine-config.js';
+import { agentRegion, callerRegion, languageRegion, ROOT_ID, turnRegion } from './regions.js';
+
+/** How long the turn waits for the recogniser's final transcript after the endpoint before using the last partial. */
+export const STT_FINAL_TIMEOUT_MS = 1500;
+
+/**
+ * Compiles an agent into its call statechart: a parallel XState v5 config that is pure data (DESIGN.md
+ * section 4), plus the numbers behind its named delays. Deterministic: the same spec gives the same output,
+ * so `voiceagent compile` output can be diffed in review.
+ */
+export function compileAgent(spec: AgentSpec, options: { sourceHash?: string } = {}): CompiledAgent {
+  const { bargeIn, turnTaking } = spec;
+  const models: Record<string, JsonValue> = {};
+  for (const [name, profile] of Object.entries(spec.models)) {
+    models[name] = { firstTokenTimeoutMs: profile.firstTokenTimeoutMs, ...(profile.fallback ? { fallback: profile.fallback } : {}) };
+  }
+  const milestones = new Set<number>();
+  if (bargeIn.enabled) {
+    milestones.add(bargeIn.pauseAfterMs);
+    milestones.add(bargeIn.confirm.minSpeechMs);
+  }
+  return {
+    format: 'voiceagent/compiled-agent@1',
+    agent: { name: spec.name, mode: spec.inference.mode, ...(options.sourceHash ? { sourceHash: options.sourceHash } : {}) },
+    machine: {
+      id: ROOT_ID,
+      description: `Call statechart of agent "${spec.name}" (${spec.inference.mode}).`,
+      initial: 'active',
+      states: {
+        active: {
+          type: 'parallel',
+          on: { 'CALL.HANGUP': { target: `#${ROOT_ID}.ended` } },
+          states: {
+            caller: callerRegion(),
+            agent: agentRegion(spec),
+            language: languageRegion(spec),
+            turn: turnRegion(spec),
+          },
+        },
+        ended: { type: 'final', entry: 'finishCall', description: 'The call is over; the call record is written.' },
+      },
+    },
+    delays: {
+      falseInterruptionResumeMs: bargeIn.falseInterruption.resumeAfterMs,
+      sttFinalTimeoutMs: STT_FINAL_TIMEOUT_MS,
+    },
+    dynamicDelays: {
+      endpointDelayMs: { ...turnTaking.endpointing },
+      firstTokenTimeoutMs: { models, realtimeDefaultMs: 1500 },
+      callerSilenceMs: { ...turnTaking.callerSilence },
+    },
+    speechMilestonesMs: [...milestones].sort((a, b) => a - b),
+  };
+}

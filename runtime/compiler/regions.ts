@@ -1,0 +1,224 @@
+import type { AgentSpec } from '../dsl/index.js';
+import type { StateNodeConfig, TransitionConfig } from './machine-config.js';
+
+/*
+ * The four parallel regions of a call (DESIGN.md section 4). Everything here is data: names of actions,
+ * guards, actors and delays, with parameters taken from the agent's YAML. `runtime/call` binds them.
+ *
+ * Absolute targets use the root id `call`, so a transition in one region can name a state in another
+ * without counting dots.
+ */
+
+/** Id of the root state node; every absolute target starts with `#call.`. */
+export const ROOT_ID = 'call';
+const AGENT = `#${ROOT_ID}.active.agent`;
+
+/** `caller`: is the caller speaking right now (VAD, gated against the echo of our own audio). */
+export function callerRegion(): StateNodeConfig {
+  return {
+    description: 'Caller voice activity from the inbound frame pipeline (VAD gated against echo of our own audio).',
+    initial: 'silent',
+    states: {
+      silent: { on: { 'CALLER.SPEECH_START': { target: 'speaking', actions: 'noteCallerSpeechStart' } } },
+      speaking: { tags: ['caller-speaking'], on: { 'CALLER.SPEECH_END': { target: 'silent', actions: 'noteCallerSpeechEnd' } } },
+    },
+  };
+}
+
+/** `agent`: idle -> responding (thinking -> speaking <-> paused -> interrupted). */
+export function agentRegion(spec: AgentSpec): StateNodeConfig {
+  const { bargeIn } = spec;
+  const hasGreeting = spec.prompt.greeting !== undefined;
+  const speaking: StateNodeConfig = {
+    tags: ['agent-speaking'],
+    description: 'Agent audio is playing.',
+    on: {
+      'PLAYOUT.DRAINED': { target: `${AGENT}.idle`, actions: 'completeReply' },
+      ...(bargeIn.enabled
+        ? {
+            'CALLER.SPEECH_MS': {
+              guard: { type: 'speechAtLeast', params: { ms: bargeIn.pauseAfterMs } },
+              target: 'paused',
+              actions: { type: 'reactToOnset', params: { mode: bargeIn.onSpeechStart, duckGainDb: bargeIn.duckGainDb } },
+              description: `Caller speech lasted pauseAfterMs (${bargeIn.pauseAfterMs} ms): react (${bargeIn.onSpeechStart}) in the same tick.`,
+            },
+            'STT.PARTIAL': interruptPhraseTransition(spec),
+          }
+        : {}),
+    },
+  };
+  const confirmParams = { ...bargeIn.confirm, backchannels: [...bargeIn.backchannels] };
+  const paused: StateNodeConfig = {
+    tags: ['agent-speaking', 'barge-in-pending'],
+    description: 'Caller speech seen during agent speech, not yet confirmed as an interruption.',
+    after: {
+      falseInterruptionResumeMs: { target: 'speaking', actions: 'resumePlayout', description: 'Nothing confirmed: a false interruption. Resume where playout paused.' },
+    },
+    on: {
+      'STT.PARTIAL': [interruptPhraseTransition(spec), { guard: { type: 'bargeInConfirmed', params: confirmParams }, target: 'interrupted' }],
+      'CALLER.SPEECH_MS': { guard: { type: 'bargeInConfirmed', params: confirmParams }, target: 'interrupted' },
+      'CALLER.SPEECH_END': {
+        guard: { type: 'utteranceIsBackchannel', params: { backchannels: [...bargeIn.backchannels] } },
+        target: 'speaking',
+        actions: ['resumePlayout', 'discardUtterance'],
+        description: 'A backchannel ("uh-huh") never interrupts: resume at once.',
+      },
+      'PLAYOUT.DRAINED': { target: `${AGENT}.idle`, actions: 'completeReply' },
+    },
+  };
+  const interrupted: StateNodeConfig = {
+    description: 'Confirmed barge-in: cut playout, clear the transport, cancel TTS, keep only what the caller heard.',
+    entry: [{ type: 'cutPlayout', params: { ...bargeIn.cut } }, 'clearTransport', 'truncateToHeard', 'recordBargeIn'],
+    always: { target: `${AGENT}.idle` },
+  };
+  return {
+    description: 'What the agent is doing: idle, or responding (thinking, speaking, paused by caller speech, interrupted).',
+    initial: hasGreeting ? 'greeting' : 'idle',
+    states: {
+      ...(hasGreeting ? { greeting: { description: 'The call just connected: say the greeting.', entry: 'queueGreeting', on: { 'AGENT.SAY': { target: 'responding' } } } } : {}),
+      idle: {
+        initial: 'attentive',
+        on: { 'TURN.COMMIT': { target: 'responding', actions: 'queueReply' }, 'AGENT.SAY': { target: 'responding' } },
+        states: {
+          attentive: {
+            description: 'Waiting for the caller; reprompts, then says goodbye, if the caller stays silent.',
+            on: { 'CALLER.SPEECH_START': 'callerTalking' },
+            after: {
+              callerSilenceMs: [
+                { guard: 'callerSilenceReachedHangup', actions: 'sayGoodbyeAndHangUp' },
+                { actions: 'sayReprompt' },
+              ],
+            },
+          },
+          callerTalking: { on: { 'CALLER.SPEECH_END': 'attentive' } },
+        },
+      },
+      responding: {
+        invoke: { id: 'reply', src: 'reply' },
+        initial: 'thinking',
+        on: {
+          'TURN.COMMIT': { target: 'responding', reenter: true, actions: 'queueReply', description: 'A newer caller turn supersedes this reply.' },
+          'REPLY.FAILED': { target: 'idle', actions: 'recordReplyFailure' },
+          'REPLY.ENDED_SILENT': { target: 'idle', actions: 'completeReply' },
+        },
+        states: {
+          thinking: thinkingState(spec),
+          speaking,
+          paused,
+          interrupted,
+        },
+      },
+    },
+  };
+}
+
+function interruptPhraseTransition(spec: AgentSpec): TransitionConfig {
+  return {
+    guard: { type: 'interruptPhraseHeard', params: { phrases: [...spec.bargeIn.interruptPhrases], minConfidence: spec.bargeIn.confirm.minConfidence } },
+    target: `${AGENT}.responding.interrupted`,
+    description: 'An interrupt phrase ("stop", "wait") interrupts at once.',
+  };
+}
+
+function thinkingState(spec: AgentSpec): StateNodeConfig {
+  return {
+    tags: ['agent-thinking'],
+    description: 'Waiting for the reply\'s first audio (LLM first token, then TTS first audio).',
+    initial: 'waitingFirstToken',
+    on: {
+      'REPLY.FIRST_AUDIO': { target: 'speaking' },
+      ...(spec.bargeIn.enabled
+        ? {
+            'CALLER.SPEECH_MS': {
+              guard: { type: 'speechAtLeast', params: { ms: spec.bargeIn.pauseAfterMs } },
+              target: `${AGENT}.idle`,
+              actions: 'abandonReply',
+              description: 'The caller speaks again before we answered: abort this reply; the next one covers both utterances.',
+            },
+          }
+        : {}),
+    },
+    states: {
+      waitingFirstToken: {
+        on: { 'REPLY.FIRST_TOKEN': 'generating' },
+        after: {
+          firstTokenTimeoutMs: [
+            { guard: 'routedModelHasFallback', target: 'hedging', actions: 'startFallbackModel', description: 'Hedge: start the fallback model in parallel; the first first-token wins.' },
+            { target: 'late', actions: 'recordSlowFirstToken' },
+          ],
+        },
+      },
+      hedging: { on: { 'REPLY.FIRST_TOKEN': 'generating' } },
+      late: { on: { 'REPLY.FIRST_TOKEN': 'generating' } },
+      generating: {},
+    },
+  };
+}
+
+/** `turn`: listening -> endpointing -> (awaiting the final transcript) -> commit. */
+export function turnRegion(spec: AgentSpec): StateNodeConfig {
+  const { endpointing } = spec.turnTaking;
+  const commit: TransitionConfig[] = [
+    { guard: 'finalTranscriptEmpty', target: 'listening', actions: 'discardUtterance' },
+    { target: 'listening', actions: 'commitTurn' },
+  ];
+  return {
+    description: 'The caller\'s turn: collect speech, decide the end of the turn, hand it to the agent.',
+    initial: 'listening',
+    states: {
+      listening: {
+        on: {
+          'CALLER.SPEECH_END': [
+            { guard: 'backchannelWhileAgentSpeaks', actions: 'discardUtterance', description: 'Backchannels during agent speech are not turns.' },
+            { guard: 'utteranceHeard', target: 'endpointing' },
+          ],
+        },
+      },
+      endpointing: {
+        description: `Silence after caller speech: end the turn after ${endpointing.minSilenceMs}-${endpointing.maxSilenceMs} ms depending on the words.`,
+        ...(spec.turnTaking.preemptiveGeneration ? { entry: 'startDraft' } : {}),
+        on: {
+          'CALLER.SPEECH_START': { target: 'listening', actions: 'cancelDraft', description: 'The caller went on: not the end of the turn.' },
+          'STT.FINAL': { actions: 'noteFinalTranscript' },
+          ...(spec.turnTaking.preemptiveGeneration ? { 'STT.PARTIAL': { guard: 'draftWorthStarting', actions: 'startDraft' } } : {}),
+        },
+        after: {
+          endpointDelayMs: [
+            { guard: 'hasFinalTranscript', target: 'committing' },
+            { target: 'awaitingFinal' },
+          ],
+        },
+      },
+      awaitingFinal: {
+        description: 'The endpoint is reached but the recogniser has not finalised the transcript yet.',
+        on: { 'STT.FINAL': { target: 'committing', actions: 'noteFinalTranscript' }, 'CALLER.SPEECH_START': { target: 'listening', actions: 'cancelDraft' } },
+        after: { sttFinalTimeoutMs: { target: 'committing', actions: 'useLatestPartialAsFinal' } },
+      },
+      committing: { always: commit },
+    },
+  };
+}
+
+/** `language`: the current language; a confirmed switch swaps STT language, TTS voice and LLM instruction together. */
+export function languageRegion(spec: AgentSpec): StateNodeConfig {
+  const { languages } = spec;
+  const switching = languages.switching.enabled && languages.supported.length > 1;
+  const states: Record<string, StateNodeConfig> = {};
+  for (const language of languages.supported) states[language] = { tags: [`language:${language}`] };
+  return {
+    description: switching ? 'Current language; follows the caller when identification is confident.' : 'Current language (switching disabled).',
+    initial: languages.default,
+    ...(switching
+      ? {
+          on: {
+            'STT.FINAL': languages.supported.map((to) => ({
+              guard: { type: 'languageSwitch', params: { to, minConfidence: languages.switching.minConfidence, minWords: languages.switching.minWords } },
+              target: `.${to}`,
+              actions: { type: 'switchLanguage', params: { to } },
+            })),
+          },
+        }
+      : {}),
+    states,
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * Provider interfaces. Each fits the real protocols in PROTOCOLS.md: streaming STT partials with word
+ * confidence/stability and language (OpenAI Realtime transcription), streaming LLM tokens with an
+ * AbortSignal (Chat Completions), streaming TTS with text in and audio + character alignment out, one context
+ * per utterance (ElevenLabs multi-stream-input), and realtime inference (OpenAI Realtime).
+ *
+ * Providers never import from `runtime/call` or `runtime/server`; they talk back through the small hook
+ * interfaces below.
+ */
+import type { ProviderError } from './errors.js';
+
+/** Mono 16-bit PCM samples at the session's sample rate. */
+export type Pcm16 = Int16Array;
+
+/** One recognised word. Times are audio time since the recogniser's stream started, in milliseconds. */
+export interface RecognizedWord {
+  readonly text: string;
+  /** Recogniser confidence, 0-1. */
+  readonly confidence: number;
+  /** True when the recogniser will not revise this word any more (stable partials). */
+  readonly stable: boolean;
+  readonly startMs?: number;
+  readonly endMs?: number;
+}
+
+/** A partial or final transcript of the caller's current utterance. */
+export interface Transcript {
+  readonly text: string;
+  readonly words: readonly RecognizedWord[];
+  /** Language identified for this utterance (BCP 47), when the recogniser identifies languages. */
+  readonly language?: string;
+  /** Confidence of `language`, 0-1. */
+  readonly languageConfidence?: number;
+  readonly final: boolean;
+}
+
+/** Callbacks from a recogniser stream. */
+export interface SttHooks {
+  onPartial(transcript: Transcript): void;
+  onFinal(transcript: Transcript): void;
+  onError(error: ProviderError): void;
+}
+
+/** An open recognition stream for one call. */
+export interface SttStream {
+  /** Feeds one inbound frame (20 ms). Must not block: called on the per-frame path. */
+  pushAudio(frame: Pcm16): void;
+  /** Changes the recognition language without reopening the stream (no frame is dropped). */
+  setLanguage(language: string): void;
+  close(): void;
+}
+
+/** Streaming speech-to-text. */
+export interface SpeechToText {
+  readonly id: string;
+  readonly capabilities: {
+    readonly partials: boolean;
+    readonly wordConfidence: boolean;
+    readonly languageIdentification: boolean;
+  };
+  start(options: { readonly language: string; readonly languageHints: readonly string[]; readonly sampleRate: number }, hooks: SttHooks): SttStream;
+}
+
+/** A chat message in the conversation context sent to a language model. */
+export interface ChatMessage {
+  readonly role: 'system' | 'user' | 'assistant';
+  readonly content: string;
+}
+
+/** One language-model request. */
+export interface LlmRequest {
+  readonly messages: readonly ChatMessage[];
+  readonly model: string;
+  readonly temperature: number;
+  readonly maxOutputTokens: number;
+  /** Aborted when the reply is no longer wanted (barge-in, double interruption, lost hedge race). */
+  readonly signal: AbortSignal;
+}
+
+/** Streaming language model: text deltas as they come. Ends normally, throws a {@link ProviderError}, or stops when aborted. */
+export interface LanguageModel {
+  readonly id: string;
+  readonly capabilities: { readonly streaming: true };
+  stream(request: LlmRequest): AsyncIterable<string>;
+}
+
+/** Character alignment of a TTS audio chunk, times relative to the start of that chunk. */
+export interface CharAlignment {
+  readonly chars: readonly string[];
+  readonly startMs: readonly number[];
+  readonly durationMs: readonly number[];
+}
+
+/** A piece of synthesised speech. */
+export interface TtsChunk {
+  readonly pcm: Pcm16;
+  readonly alignment?: CharAlignment;
+}
+
+/** Callbacks from one TTS context (utterance). */
+export interface TtsHooks {
+  onAudio(chunk: TtsChunk): void;
+  /** All text sent before `end()` has been synthesised. */
+  onDone(): void;
+  onError(error: ProviderError): void;
+}
+
+/** One utterance being synthesised: text streams in, audio streams out. */
+export interface TtsContext {
+  /** Appends text (LLM tokens or phrases). */
+  pushText(text: string): void;
+  /** No more text: synthesise what is buffered and then call `onDone`. */
+  end(): void;
+  /** Stops at once (barge-in); no more hooks are called. */
+  cancel(): void;
+}
+
+/** Streaming text-to-speech. */
+export interface TextToSpeech {
+  readonly id: string;
+  readonly capabilities: {
+    readonly alignment: 'char' | 'none';
+    /** Contexts that may be open at once (ElevenLabs: 5 per socket). */
+    readonly maxContexts: number;
+  };
+  open(options: { readonly voice: string; readonly language: string; readonly sampleRate: number; readonly speed: number }, hooks: TtsHooks): TtsContext;
+}
+
+/** Callbacks from a realtime session. */
+export interface RealtimeHooks {
+  onSpeechStarted(audioStartMs: number): void;
+  onSpeechStopped(audioEndMs: number): void;
+  onTranscript(transcript: Transcript): void;
+  onTextDelta(responseId: string, delta: string): void;
+  onAudioDelta(responseId: string, chunk: TtsChunk): void;
+  onResponseDone(responseId: string, status: 'completed' | 'cancelled' | 'failed' | 'incomplete'): void;
+  onError(error: ProviderError): void;
+}
+
+/** An open realtime session (OpenAI Realtime). */
+export interface RealtimeSession {
+  pushAudio(frame: Pcm16): void;
+  commitAudio(): void;
+  addMessage(role: 'user' | 'assistant' | 'system', text: string): void;
+  createResponse(options?: { readonly instructions?: string }): void;
+  cancelResponse(): void;
+  /** Cuts an assistant audio item to what the caller heard. */
+  truncate(itemId: string, audioEndMs: number): void;
+  updateInstructions(instructions: string): void;
+  close(): void;
+}
+
+/** Realtime speech inference. */
+export interface RealtimeInference {
+  readonly id: string;
+  readonly capabilities: { readonly audioOutput: boolean; readonly serverVad: boolean; readonly truncate: boolean };
+  connect(options: { readonly instructions: string; readonly language: string; readonly sampleRate: number; readonly outputAudio: boolean }, hooks: RealtimeHooks): RealtimeSession;
+}
