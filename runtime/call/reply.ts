@@ -47,6 +47,8 @@ export class Reply {
   private winner: string | undefined;
   private tts: TtsContext | undefined;
   private audioSeen = false;
+  /** TTS said every word: stopping the actor afterwards must not cancel a finished context. */
+  private speechDone = false;
   private fallbackStarted = false;
 
   constructor(
@@ -77,6 +79,7 @@ export class Reply {
           this.hooks.onAudio(chunk);
         },
         onDone: () => {
+          this.speechDone = true;
           if (!this.cancelled) this.hooks.onSpeechDone(this.audioSeen);
         },
         onError: (error) => this.fail(error),
@@ -105,7 +108,7 @@ export class Reply {
     if (this.cancelled) return;
     this.cancelled = true;
     for (const stream of this.streams.values()) stream.abort();
-    this.tts?.cancel();
+    if (!this.speechDone) this.tts?.cancel();
   }
 
   private request(choice: ModelChoice): BufferedTokenStream {
