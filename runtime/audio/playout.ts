@@ -197,7 +197,7 @@ export class Playout {
       const ch = alignment.chars[i]!;
       const start = chunkStartMs + alignment.startMs[i]!;
       const end = start + alignment.durationMs[i]!;
-      if (/\s/.test(ch)) {
+      if (isSpace(ch)) {
         if (this.pendingWord) this.closeWord(start);
       } else if (this.pendingWord) {
         this.pendingWord.text += ch;
@@ -232,9 +232,13 @@ export class Playout {
       return;
     }
     const n = Math.min(this.frameSamples, end - this.position);
-    const frame = new Int16Array(this.frameSamples);
-    frame.set(this.samples.subarray(this.position, this.position + n));
-    this.applyGainAndFade(frame, n, end);
+    const plain = n === this.frameSamples && this.gain === 1 && this.fadeSamples === 0;
+    // Zero-copy for the common case; transports copy or encode what they keep.
+    const frame = plain ? this.samples.subarray(this.position, this.position + n) : new Int16Array(this.frameSamples);
+    if (!plain) {
+      frame.set(this.samples.subarray(this.position, this.position + n));
+      this.applyGainAndFade(frame, n, end);
+    }
     this.position += n;
     this.transport.sendAudio(frame);
     if (!this.firstFrameSent) {
@@ -269,4 +273,10 @@ export class Playout {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
+}
+
+/** Whitespace test without a regular expression (runs per aligned character). */
+function isSpace(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 0xa0;
 }

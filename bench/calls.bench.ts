@@ -1,0 +1,218 @@
+/*
+ * 1,000 concurrent in-process calls on the real clock, with fixed, published provider latencies: LLM ttft
+ * 150 ms at 60 tokens/s (the shipped fake LLM), TTS first audio 80 ms then a 200 ms chunk every 50 ms. The TTS
+ * replays audio synthesised once by the shipped fake TTS (real PCM with exact alignment), so the benchmark
+ * measures the runtime rather than 1,000 sine-wave synthesisers.
+ *
+ * Calls connect spread over the first 2 s. Every call: the agent greets (a ~6 s utterance); the caller barges in between 0.6 and 1.6 s after the
+ * agent's first frame ("wait a moment please"). One shared 20 ms ticker delivers a frame to every call, as a
+ * transport would. Measured:
+ *   - per-frame cost: wall time of each `pushAudio` (decode-free PCM path: STT push, VAD, dispatch), µs;
+ *   - barge-in processing: wall time from the arrival of the frame that completes pauseAfterMs to playout
+ *     paused, µs (the same-tick path);
+ *   - barge-in reaction minus pauseAfterMs: wall time from the moment the onset frame was due to playout
+ *     paused, minus pauseAfterMs, ms: what scheduling lag under load adds to the reaction.
+ *
+ * Usage: npm run bench:calls [-- --calls 1000 --seconds 5 --json]
+ */
+import { performance } from 'node:perf_hooks';
+import { createEnergyVad } from '../runtime/audio/vad.js';
+import { createCallSession, prepareAgent, type CallSession } from '../runtime/call/call-session.js';
+import { loadAgent } from '../runtime/dsl/index.js';
+import { createFakeLlm, createFakeTts, createScriptedStt } from '../runtime/providers/testing/index.js';
+import type { CallTransport } from '../runtime/transports/types.js';
+import type { TextToSpeech, TtsChunk } from '../runtime/providers/types.js';
+import { createSimulatedClock, realClock } from '../runtime/util/clock.js';
+import { summarize, printTable } from './stats.js';
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const CALLS = arg('calls', 1000);
+const SECONDS = arg('seconds', 6);
+const PAUSE_AFTER_MS = 80;
+
+const agentYaml = `
+apiVersion: voiceagent/v1
+name: bench-agent
+inference: { mode: cascade }
+models: { main: { provider: openai, model: bench } }
+voice: { provider: local, voices: { en: en-us } }
+bargeIn: { pauseAfterMs: ${PAUSE_AFTER_MS} }
+prompt:
+  system: Benchmark agent.
+  greeting: Thank you for calling the benchmark line, every one of our agents is busy measuring latency right now, please hold.
+`;
+const loaded = loadAgent({ file: 'bench-agent.yaml', text: agentYaml });
+if (!loaded.ok) throw new Error('bench agent invalid');
+const agent = prepareAgent(loaded.spec);
+
+/** Synthesises `text` once with the fake TTS on a simulated clock and returns its chunks. */
+function presynthesise(text: string): TtsChunk[] {
+  const clock = createSimulatedClock();
+  const chunks: TtsChunk[] = [];
+  const ctx = createFakeTts({ clock }).open({ voice: 'en-us', language: 'en', sampleRate: 8000, speed: 1 }, { onAudio: (c) => chunks.push(c), onDone: () => {}, onError: () => {} });
+  ctx.pushText(text);
+  ctx.end();
+  clock.advance(60_000);
+  return chunks;
+}
+
+/** A TTS that replays pre-synthesised chunks: first audio after 80 ms, then one chunk every 50 ms. */
+function createReplayTts(chunks: readonly TtsChunk[]): TextToSpeech {
+  return {
+    id: 'replay-tts',
+    capabilities: { alignment: 'char', maxContexts: 5 },
+    open(_options, hooks) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let index = 0;
+      let ended = false;
+      const next = () => {
+        if (index < chunks.length) {
+          hooks.onAudio(chunks[index++]!);
+          timer = setTimeout(next, 50);
+        } else if (ended) hooks.onDone();
+      };
+      return {
+        pushText: () => {
+          if (timer === undefined && index === 0) timer = setTimeout(next, 80);
+        },
+        end: () => {
+          ended = true;
+        },
+        cancel: () => clearTimeout(timer),
+      };
+    },
+  };
+}
+
+/**
+ * A transport that only counts: it models the far end's playout buffer (playoutDelayMs) like the recording
+ * transport does, without keeping every frame (which is a test tool's job, not a load fixture's).
+ */
+function createCountingTransport(playoutDelayMs: number): CallTransport & { framesSent: number } {
+  let playedUntil = 0;
+  const t = {
+    sampleRate: 8000,
+    framesSent: 0,
+    sendAudio() {
+      const now = performance.now();
+      playedUntil = Math.max(playedUntil, now + playoutDelayMs) + 20;
+      t.framesSent++;
+    },
+    clear() {
+      playedUntil = Math.min(playedUntil, performance.now() + playoutDelayMs);
+    },
+    mark() {},
+    bufferedMs() {
+      return Math.max(0, playedUntil - 20 - performance.now() - playoutDelayMs + 20);
+    },
+    hangup() {},
+  };
+  return t;
+}
+
+interface BenchCall {
+  session: CallSession;
+  stt: ReturnType<typeof createScriptedStt>;
+  bargeInAtMs: number;
+  speechFramesLeft: number;
+  agentStartedAtTick?: number;
+  onsetDueAt?: number;
+  triggerFrameAt?: number;
+  pausedAt?: number;
+  processingUs?: number;
+}
+
+const greetingChunks = presynthesise(loaded.spec.prompt.greeting as string);
+const speech = new Int16Array(160).map((_, i) => Math.round(4000 * Math.sin(i / 3)));
+const silence = new Int16Array(160);
+const calls: BenchCall[] = [];
+for (let i = 0; i < CALLS; i++) {
+  const stt = createScriptedStt();
+  const tts = createReplayTts(greetingChunks);
+  const llm = createFakeLlm({ clock: realClock, replies: [], defaultReply: 'Of course, take your time.', ttftMs: 150, tokensPerSecond: 60 });
+  const transport = createCountingTransport(40);
+  const session = createCallSession({ agent, providers: { stt, tts, llm: () => llm, vad: createEnergyVad() }, transport, clock: realClock });
+  const call: BenchCall = { session, stt, bargeInAtMs: 600 + 20 * Math.floor(Math.random() * 50), speechFramesLeft: 0 };
+  session.onEvent((e) => {
+    if (e.type === 'barge-in' && e.decision === 'paused' && call.pausedAt === undefined) call.pausedAt = performance.now();
+  });
+  calls.push(call);
+}
+
+const frameCostsUs: number[] = [];
+const start = performance.now();
+// Calls arrive spread over the first 2 s (1,000 calls connecting in the same 20 ms is not traffic).
+const startTick = calls.map((_, i) => Math.floor((i * 100) / calls.length));
+let tick = 0;
+const cpuStart = process.cpuUsage();
+const tickLagMs: number[] = [];
+await new Promise<void>((resolve) => {
+  // Anchored ticker: each tick is scheduled for its due time, so its own drift is not counted as reaction time.
+  const runTick = () => {
+    const due = start + (tick + 1) * 20;
+    tickLagMs.push(performance.now() - due);
+    for (let i = 0; i < calls.length; i++) {
+      const call = calls[i]!;
+      if (startTick[i]! > tick) continue;
+      if (startTick[i] === tick) call.session.start();
+      let frame = silence;
+      if (call.agentStartedAtTick === undefined && call.session.hasTag('agent-speaking')) call.agentStartedAtTick = tick;
+      if (call.agentStartedAtTick !== undefined && (tick - call.agentStartedAtTick) * 20 === call.bargeInAtMs) {
+        call.stt.utter({ text: 'wait a moment please', wordMs: 250 });
+        call.speechFramesLeft = 50;
+        // The first speech frame is delivered at `due` and carries the 20 ms of audio before it.
+        call.onsetDueAt = due - 20;
+      }
+      if (call.speechFramesLeft > 0) {
+        frame = speech;
+        call.speechFramesLeft--;
+      }
+      const wasPaused = call.pausedAt !== undefined;
+      const t0 = performance.now();
+      call.session.pushAudio(frame);
+      const t1 = performance.now();
+      frameCostsUs.push((t1 - t0) * 1000);
+      if (!wasPaused && call.pausedAt !== undefined) {
+        call.triggerFrameAt = t0;
+        call.processingUs = (call.pausedAt - t0) * 1000;
+      }
+    }
+    tick++;
+    if (tick * 20 >= SECONDS * 1000) resolve();
+    else setTimeout(runTick, Math.max(0, start + (tick + 1) * 20 - performance.now()));
+  };
+  setTimeout(runTick, 20);
+});
+for (const call of calls) call.session.hangup();
+
+const processing = calls.filter((c) => c.processingUs !== undefined).map((c) => c.processingUs!);
+const reaction = calls.filter((c) => c.pausedAt !== undefined && c.onsetDueAt !== undefined).map((c) => c.pausedAt! - c.onsetDueAt! - PAUSE_AFTER_MS);
+const result = {
+  calls: CALLS,
+  seconds: SECONDS,
+  frames: frameCostsUs.length,
+  bargeIns: processing.length,
+  perFrameUs: summarize(frameCostsUs),
+  bargeInProcessingUs: summarize(processing),
+  bargeInReactionMinusPauseAfterMs: summarize(reaction),
+  tickLagMs: summarize(tickLagMs),
+  cpuPercentOfOneCore: Math.round(((process.cpuUsage(cpuStart).user + process.cpuUsage(cpuStart).system) / 1000 / (tick * 20)) * 100),
+  wallSeconds: (performance.now() - start) / 1000,
+  ticks: tick,
+};
+if (args.includes('--json')) {
+  process.stdout.write(JSON.stringify(result) + '\n');
+} else {
+  process.stdout.write(JSON.stringify(result) + '\n\n');
+  printTable([
+    ['per-frame cost (µs)', result.perFrameUs],
+    ['barge-in: trigger frame -> playout paused (µs)', result.bargeInProcessingUs],
+    ['barge-in: onset -> paused, minus pauseAfterMs (ms)', result.bargeInReactionMinusPauseAfterMs],
+    ['frame delivery lag behind schedule (ms)', result.tickLagMs],
+  ]);
+  process.stdout.write(`\n${CALLS} calls, ${result.frames} frames, ${result.bargeIns} barge-ins, ${result.wallSeconds.toFixed(1)} s wall\n`);
+}
