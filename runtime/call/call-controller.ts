@@ -4,7 +4,7 @@ import type { Vad } from '../audio/vad.js';
 import type { CompiledAgent } from '../compiler/index.js';
 import type { AgentSpec, LocalizedText } from '../dsl/index.js';
 import { ProviderError } from '../providers/errors.js';
-import type { LanguageModel, SpeechToText, SttStream, TextToSpeech, Transcript } from '../providers/types.js';
+import type { ChatMessage, LanguageModel, SpeechToText, SttStream, TextToSpeech, Transcript } from '../providers/types.js';
 import type { CallTransport } from '../transports/types.js';
 import type { Clock } from '../util/clock.js';
 import type { BargeInRecord, CallRecord, TurnRecord } from './call-record.js';
@@ -37,8 +37,12 @@ export interface CallDeps {
 
 /** The caller's utterance being collected. */
 interface Utterance {
+  /** The utterance so far: earlier segments' finals, then the latest partial. */
   partial?: Transcript;
+  /** The utterance's final transcript, once the current segment is finalised (earlier segments included). */
   final?: Transcript;
+  /** Finals of segments already closed: the caller paused (the recogniser finalised), then went on. */
+  earlier?: Transcript;
   finalAtMs?: number;
   lastSpeechEndMs?: number;
 }
@@ -64,7 +68,7 @@ export class CallController {
   private replyEntry: ConversationEntry | undefined;
   private turn: TurnRecord | undefined;
   private replyTimes: { committedAt?: number; firstTokenAt?: number; firstAudioAt?: number } = {};
-  private draft: { text: string; stream: BufferedTokenStream; profile: string } | undefined;
+  private draft: { text: string; stream: BufferedTokenStream; profile: string; messages: readonly ChatMessage[] } | undefined;
   private bargeIn: BargeInRecord | undefined;
   private lastCallerActivityAt: number;
   private reprompts = 0;
@@ -118,7 +122,14 @@ export class CallController {
     const { stt } = this.deps.providers;
     this.stt = stt.start({ language: this.language, languageHints: this.spec.stt.languageHints, sampleRate: this.deps.transport.sampleRate }, {
       onPartial: (t) => {
-        this.utterance.partial = t;
+        // A partial after a final: the caller paused, then went on. The final so far becomes an earlier segment
+        // (and is no longer the utterance's final), so the turn keeps every part.
+        if (this.utterance.final) {
+          this.utterance.earlier = this.utterance.final;
+          delete this.utterance.final;
+          delete this.utterance.finalAtMs;
+        }
+        this.utterance.partial = joinTranscripts(this.utterance.earlier, t);
         this.emit({ type: 'transcript', atMs: this.now(), final: false, text: t.text, ...(t.language ? { language: t.language } : {}) });
         this.send({ type: 'STT.PARTIAL', transcript: t });
       },
@@ -235,14 +246,17 @@ export class CallController {
 
   // ---- turns ----------------------------------------------------------------------------------
 
+  /** Each final closes one segment; a caller who paused and went on has several, joined into one turn. */
   noteFinalTranscript(transcript: Transcript): void {
-    this.utterance.final = transcript;
+    this.utterance.final = joinTranscripts(this.utterance.final ?? this.utterance.earlier, transcript);
     this.utterance.finalAtMs = this.now();
   }
 
   useLatestPartialAsFinal(): void {
+    // The partial already holds the earlier segments.
     const partial = this.utterance.partial;
-    this.noteFinalTranscript(partial ? { ...partial, final: true } : { text: '', words: [], final: true });
+    this.utterance.final = partial ? { ...partial, final: true } : (this.utterance.earlier ?? { text: '', words: [], final: true });
+    this.utterance.finalAtMs = this.now();
   }
 
   /** Creates the turn record and user entry; the chart then raises `TURN.COMMIT`. */
@@ -294,8 +308,11 @@ export class CallController {
     const route = routeTurn(this.spec, { transcript: turn.userText, language: this.language, turn: turn.index });
     const primary = this.modelChoice(route.profile);
     const fallbackName = this.spec.models[route.profile]?.fallback;
+    const messages = this.conversation.toMessages(this.systemPrompt());
     let draft: BufferedTokenStream | undefined;
-    if (this.draft && this.draft.text === turn.userText && this.draft.profile === route.profile) {
+    // Adopt the draft only if it asked exactly this: same words, and the same language instruction and history
+    // (a language switch or a truncated agent message since the draft started makes it a different question).
+    if (this.draft && this.draft.profile === route.profile && sameMessages(this.draft.messages, messages)) {
       draft = this.draft.stream;
       turn.draft = 'kept';
       this.draft = undefined;
@@ -306,7 +323,7 @@ export class CallController {
     turn.route = { profile: route.profile, rule: route.rule, intents: route.intents };
     this.plan = {
       kind: 'llm',
-      messages: this.conversation.toMessages(this.systemPrompt()),
+      messages,
       primary,
       ...(fallbackName ? { fallback: this.modelChoice(fallbackName) } : {}),
       ...(draft ? { draft } : {}),
@@ -321,7 +338,7 @@ export class CallController {
     const route = routeTurn(this.spec, { transcript: text, language: this.language, turn: this.record.turns.length + 1 });
     const choice = this.modelChoice(route.profile);
     const messages = [...this.conversation.toMessages(this.systemPrompt()), { role: 'user' as const, content: text }];
-    this.draft = { text, profile: route.profile, stream: new BufferedTokenStream(choice.llm, { messages, model: choice.model, temperature: choice.temperature, maxOutputTokens: choice.maxOutputTokens }) };
+    this.draft = { text, profile: route.profile, messages, stream: new BufferedTokenStream(choice.llm, { messages, model: choice.model, temperature: choice.temperature, maxOutputTokens: choice.maxOutputTokens }) };
   }
 
   cancelDraft(): void {
@@ -384,8 +401,18 @@ export class CallController {
     if (this.turn) this.emit({ type: 'turn', atMs: this.now(), record: this.turn });
     this.removeEmptyReplyEntry();
     this.turn = undefined;
-    this.lastCallerActivityAt = this.now();
-    if (this.hangupAfterReply) this.send({ type: 'CALL.HANGUP', reason: 'silence' });
+    // A reprompt is the agent talking to a silent caller: the caller's silence keeps counting through it, or
+    // `hangupAfterMs` would never be reached. (Any caller speech resets `reprompts` to 0.) After the goodbye it
+    // restarts, so no second goodbye begins while the hang-up waits for the far end to play this one.
+    if (this.reprompts === 0 || this.hangupAfterReply) this.lastCallerActivityAt = this.now();
+    if (this.hangupAfterReply) {
+      // Hang up once the far end has played the goodbye, not when its last frame left: hanging up drops the
+      // transport's playout buffer.
+      const hangUp = () => this.send({ type: 'CALL.HANGUP', reason: 'silence' });
+      const bufferedMs = this.deps.transport.bufferedMs();
+      if (bufferedMs > 0) this.deps.clock.setTimeout(hangUp, bufferedMs);
+      else hangUp();
+    }
   }
 
   recordReplyFailure(error: ProviderError): void {
@@ -393,6 +420,13 @@ export class CallController {
     if (this.turn) {
       this.turn.outcome = 'failed';
       this.emit({ type: 'turn', atMs: this.now(), record: this.turn });
+    }
+    if (this.replyEntry && this.replyEntry.text !== '') {
+      // The reply broke off mid-speech and the agent is idle again: stop at a word boundary rather than play
+      // audio nobody supervises, and keep in the context only the words the caller heard.
+      this.cutPlayout({ ...this.spec.bargeIn.cut });
+      this.clearTransport();
+      this.truncateToHeard();
     }
     this.removeEmptyReplyEntry();
     this.lastCallerActivityAt = this.now();
@@ -483,6 +517,15 @@ export class CallController {
     this.removeEmptyReplyEntry();
     this.record.endedAtMs = this.now();
     this.record.endReason = reason;
+    // Ended on our side (goodbye, error): the line must be released too. The caller or the transport ending
+    // it needs no hang-up back.
+    if (reason !== 'caller-hangup' && reason !== 'transport-closed') {
+      try {
+        this.deps.transport.hangup(reason);
+      } catch (error) {
+        this.recordFailure('transport', { message: `hangup failed: ${(error as Error)?.message ?? String(error)}`, retryable: false });
+      }
+    }
     this.emit({ type: 'ended', atMs: this.now(), record: this.record });
     return this.record;
   }
@@ -512,4 +555,16 @@ export class CallController {
     if (typeof text === 'string') return text;
     return text[this.language] ?? text[this.spec.languages.default] ?? Object.values(text)[0];
   }
+}
+
+/** `earlier` (segments already finalised) followed by `next`; `next` alone when there is nothing earlier. */
+function joinTranscripts(earlier: Transcript | undefined, next: Transcript): Transcript {
+  if (!earlier || earlier.text.trim() === '') return next;
+  if (next.text.trim() === '') return { ...next, text: earlier.text, words: earlier.words };
+  return { ...next, text: `${earlier.text} ${next.text}`, words: [...earlier.words, ...next.words] };
+}
+
+/** Same roles and contents (ignoring surrounding whitespace, which recognisers vary in). */
+function sameMessages(a: readonly ChatMessage[], b: readonly ChatMessage[]): boolean {
+  return a.length === b.length && a.every((m, i) => m.role === b[i]!.role && m.content.trim() === b[i]!.content.trim());
 }

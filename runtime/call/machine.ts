@@ -42,6 +42,8 @@ const guards = {
     return controller.isAgentSpeaking() && isBackchannel(utteranceText(controller, args.event), controller.spec.bargeIn.backchannels);
   },
   utteranceHeard: () => true,
+  /** Words of the current utterance were recognised and it was not discarded (noise, backchannel) since. */
+  utteranceInProgress: (args: Args) => c(args).utteranceState.partial !== undefined,
   finalTranscriptEmpty: (args: Args) => {
     const controller = c(args);
     const text = controller.utteranceState.final?.text.trim() ?? '';

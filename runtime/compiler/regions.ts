@@ -172,6 +172,11 @@ export function turnRegion(spec: AgentSpec): StateNodeConfig {
             { guard: 'backchannelWhileAgentSpeaks', actions: 'discardUtterance', description: 'Backchannels during agent speech are not turns.' },
             { guard: 'utteranceHeard', target: 'endpointing' },
           ],
+          'STT.FINAL': {
+            guard: 'utteranceInProgress',
+            actions: 'noteFinalTranscript',
+            description: 'A final before the end of speech (fast recogniser) or after the caller went on (slow one) still belongs to this turn.',
+          },
         },
       },
       endpointing: {

@@ -27,6 +27,11 @@ export interface ScriptedUtterance {
   readonly finalDelayMs?: number;
   /** Words recognised wrongly: word index -> the text reported instead (in partials and the final). */
   readonly misrecognize?: Readonly<Record<number, string>>;
+  /**
+   * Text of the final transcript when the recogniser revises its partials at the end ("for two" -> "for 2");
+   * its words share the utterance's span evenly. Default: the words of the partials.
+   */
+  readonly finalText?: string;
 }
 
 /** Options of {@link createScriptedStt}. */
@@ -58,6 +63,8 @@ export interface ScriptedStt extends SpeechToText {
 
 interface ScheduledUtterance {
   readonly words: readonly RecognizedWord[];
+  /** Words of the final when they differ from the partials' (`finalText`). */
+  readonly finalWords?: readonly RecognizedWord[];
   /** Audio time each word is revealed, ms. */
   readonly revealAtMs: readonly number[];
   readonly finalAtMs: number;
@@ -142,8 +149,14 @@ function scheduleUtterance(utterance: ScriptedUtterance, startMs: number, stream
     endMs: startMs + (index + 1) * wordMs,
   }));
   const lastEndMs = startMs + texts.length * wordMs;
+  const finalTexts = utterance.finalText?.split(/\s+/).filter((word) => word.length > 0);
+  if (finalTexts?.length === 0) throw new Error('scripted STT: `finalText` needs at least one word');
+  const finalWordMs = finalTexts ? (lastEndMs - startMs) / finalTexts.length : 0;
   return {
     words,
+    ...(finalTexts
+      ? { finalWords: finalTexts.map((text, index) => ({ text, confidence: confidenceOf(index), stable: true, startMs: startMs + index * finalWordMs, endMs: startMs + (index + 1) * finalWordMs })) }
+      : {}),
     revealAtMs: words.map((word) => word.endMs + partialLagMs),
     finalAtMs: lastEndMs + finalDelayMs,
     language: utterance.language ?? streamLanguage,
@@ -153,6 +166,10 @@ function scheduleUtterance(utterance: ScriptedUtterance, startMs: number, stream
 }
 
 function transcriptOf(utterance: ScheduledUtterance, count: number, final: boolean): Transcript {
+  if (final && utterance.finalWords) {
+    const words = utterance.finalWords;
+    return { text: words.map((word) => word.text).join(' '), words, language: utterance.language, languageConfidence: utterance.languageConfidence, final };
+  }
   const words = utterance.words.slice(0, count).map((word, index) => ({ ...word, stable: final || index < count - 1 }));
   return {
     text: words.map((word) => word.text).join(' '),

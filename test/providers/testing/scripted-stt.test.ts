@@ -74,6 +74,21 @@ describe('createScriptedStt', () => {
     expect(events.map((event) => 'transcript' in event && event.transcript.text)).toEqual(['table', 'table for', 'table for for', 'table for for']);
   });
 
+  it('revises the partials in the final with finalText', () => {
+    const { stt, events, push } = open();
+    stt.utter({ text: 'table for two', finalText: 'table for 2 please', wordMs: 300 });
+    push(60);
+    expect(events.map((event) => 'transcript' in event && event.transcript.text)).toEqual(['table', 'table for', 'table for two', 'table for 2 please']);
+    const final = events.at(-1);
+    const words = final && 'transcript' in final ? final.transcript.words : [];
+    expect(words.map((word) => [word.text, word.startMs, word.endMs, word.stable])).toEqual([
+      ['table', 0, 225, true],
+      ['for', 225, 450, true],
+      ['2', 450, 675, true],
+      ['please', 675, 900, true],
+    ]);
+  });
+
   it('reports the stream language, follows setLanguage, and lets an utterance say its own language', () => {
     const { stt, stream, events, push } = open('en-US');
     stream.setLanguage('es-ES');
