@@ -176,6 +176,13 @@ export class Playout {
     return this.words.filter((w) => w.endMs <= positionMs + 1);
   }
 
+  /** The part of `text` (the utterance's text) made of the words completely heard by `positionMs`. */
+  heardPrefix(text: string, positionMs: number): string {
+    const heard = this.wordsHeardBy(positionMs);
+    const last = heard[heard.length - 1];
+    return last ? text.slice(0, last.charEnd) : '';
+  }
+
   /** Every word aligned so far for the current utterance. */
   get alignedWords(): readonly TimedWord[] {
     return this.words;

@@ -4,16 +4,19 @@ import type { Vad } from '../audio/vad.js';
 import type { CompiledAgent } from '../compiler/index.js';
 import type { AgentSpec, LocalizedText } from '../dsl/index.js';
 import { ProviderError } from '../providers/errors.js';
-import type { ChatMessage, LanguageModel, SpeechToText, SttStream, TextToSpeech, Transcript } from '../providers/types.js';
+import type { LanguageModel, SpeechToText, SttStream, TextToSpeech, Transcript } from '../providers/types.js';
 import type { CallTransport } from '../transports/types.js';
 import type { Clock } from '../util/clock.js';
-import type { BargeInRecord, CallRecord, TurnRecord } from './call-record.js';
+import type { CallRecord, TurnRecord } from './call-record.js';
 import { Conversation, type ConversationEntry } from './conversation.js';
 import type { CallEvent, MachineEvent } from './events.js';
 import { InboundPipeline } from './inbound-pipeline.js';
 import { Reply, type ModelChoice, type ReplyPlan } from './reply.js';
 import { routeTurn } from './router.js';
-import { BufferedTokenStream } from './token-stream.js';
+import { BargeInTracker } from './barge-in-tracker.js';
+import { CallerUtterance } from './caller-utterance.js';
+import { PreemptiveDraft } from './preemptive-draft.js';
+import { localize, systemPromptFor } from './prompts.js';
 
 /** The providers a call uses. `llm` resolves a model profile name (or `realtime`) to a language model. */
 export interface CallProviders {
@@ -35,18 +38,6 @@ export interface CallDeps {
   readonly emit: (event: CallEvent) => void;
 }
 
-/** The caller's utterance being collected. */
-interface Utterance {
-  /** The utterance so far: earlier segments' finals, then the latest partial. */
-  partial?: Transcript;
-  /** The utterance's final transcript, once the current segment is finalised (earlier segments included). */
-  final?: Transcript;
-  /** Finals of segments already closed: the caller paused (the recogniser finalised), then went on. */
-  earlier?: Transcript;
-  finalAtMs?: number;
-  lastSpeechEndMs?: number;
-}
-
 /**
  * The behaviour behind the compiled chart's named actions, guards, delays and the `reply` actor, for one call.
  * It owns the call's mutable state (conversation, utterance, record) so the statechart context stays a single
@@ -62,14 +53,14 @@ export class CallController {
   actor: AnyActorRef | undefined;
   private readonly startedAt: number;
   private stt: SttStream | undefined;
-  private utterance: Utterance = {};
+  private utterance = new CallerUtterance();
   private plan: ReplyPlan | undefined;
   private reply: Reply | undefined;
   private replyEntry: ConversationEntry | undefined;
   private turn: TurnRecord | undefined;
   private replyTimes: { committedAt?: number; firstTokenAt?: number; firstAudioAt?: number } = {};
-  private draft: { text: string; stream: BufferedTokenStream; profile: string; messages: readonly ChatMessage[] } | undefined;
-  private bargeIn: BargeInRecord | undefined;
+  private readonly draft = new PreemptiveDraft();
+  private readonly bargeIns: BargeInTracker;
   private lastCallerActivityAt: number;
   private reprompts = 0;
   private hangupAfterReply = false;
@@ -92,6 +83,7 @@ export class CallController {
       failures: [],
       languageSwitches: [],
     };
+    this.bargeIns = new BargeInTracker(this.record.bargeIns, (event) => this.emit(event));
     const vad = deps.spec.turnTaking.vad;
     this.pipeline = new InboundPipeline(deps.providers.vad, { threshold: vad.threshold, minSpeechMs: vad.minSpeechMs, milestonesMs: deps.compiled.speechMilestonesMs }, {
       onSpeechStart: (onsetMs) => this.send({ type: 'CALLER.SPEECH_START', onsetMs: onsetMs + this.audioOffsetMs }),
@@ -122,14 +114,7 @@ export class CallController {
     const { stt } = this.deps.providers;
     this.stt = stt.start({ language: this.language, languageHints: this.spec.stt.languageHints, sampleRate: this.deps.transport.sampleRate }, {
       onPartial: (t) => {
-        // A partial after a final: the caller paused, then went on. The final so far becomes an earlier segment
-        // (and is no longer the utterance's final), so the turn keeps every part.
-        if (this.utterance.final) {
-          this.utterance.earlier = this.utterance.final;
-          delete this.utterance.final;
-          delete this.utterance.finalAtMs;
-        }
-        this.utterance.partial = joinTranscripts(this.utterance.earlier, t);
+        this.utterance.notePartial(t);
         this.emit({ type: 'transcript', atMs: this.now(), final: false, text: t.text, ...(t.language ? { language: t.language } : {}) });
         this.send({ type: 'STT.PARTIAL', transcript: t });
       },
@@ -156,10 +141,7 @@ export class CallController {
     this.lastCallerActivityAt = this.now();
     this.reprompts = 0;
     this.emit({ type: 'caller.speech', atMs: this.now(), speaking: true });
-    if (this.isAgentSpeaking() && (!this.bargeIn || this.bargeIn.kind !== 'pending')) {
-      this.bargeIn = { onsetMs, kind: 'pending' };
-      this.record.bargeIns.push(this.bargeIn);
-    }
+    if (this.isAgentSpeaking()) this.bargeIns.onset(onsetMs);
   }
 
   noteCallerSpeechEnd(lastSpeechMs: number): void {
@@ -168,13 +150,13 @@ export class CallController {
     this.emit({ type: 'caller.speech', atMs: this.now(), speaking: false });
   }
 
-  get utteranceState(): Readonly<Utterance> {
+  get utteranceState(): Readonly<CallerUtterance> {
     return this.utterance;
   }
 
   /** Forgets the current utterance (noise, backchannel, committed). */
   discardUtterance(): void {
-    this.utterance = {};
+    this.utterance = new CallerUtterance();
     this.pipeline.resetUtterance();
   }
 
@@ -188,22 +170,12 @@ export class CallController {
   reactToOnset(mode: 'pause' | 'duck' | 'continue', duckGainDb: number): void {
     if (mode === 'pause') this.playout.pause();
     else if (mode === 'duck') this.playout.duck(duckGainDb);
-    const b = this.bargeIn;
-    if (b) {
-      b.reactedAtMs = this.now();
-      b.reactionMs = b.reactedAtMs - b.onsetMs;
-      this.emit({ type: 'barge-in', atMs: this.now(), decision: mode === 'pause' ? 'paused' : mode === 'duck' ? 'ducked' : 'continued', record: b });
-    }
+    this.bargeIns.reacted(mode, this.now());
   }
 
   resumePlayout(kind: 'false' | 'backchannel'): void {
     this.playout.resume();
-    const b = this.bargeIn;
-    if (b && b.kind === 'pending') {
-      b.kind = kind;
-      this.emit({ type: 'barge-in', atMs: this.now(), decision: 'resumed', record: b });
-    }
-    this.bargeIn = undefined;
+    this.bargeIns.resumed(kind, this.now());
   }
 
   cutPlayout(options: { at: 'word-boundary' | 'immediate'; maxWordTailMs: number; fadeMs: number }): void {
@@ -218,45 +190,27 @@ export class CallController {
   truncateToHeard(): void {
     const entry = this.replyEntry;
     if (!entry) return;
-    const heard = this.playout.wordsHeardBy(this.cutAtMs ?? this.playout.heardPositionMs());
-    const lastWord = heard[heard.length - 1];
     const full = this.reply?.text ?? entry.text;
     entry.intendedText = full;
-    entry.text = lastWord ? full.slice(0, lastWord.charEnd) : '';
+    entry.text = this.playout.heardPrefix(full, this.cutAtMs ?? this.playout.heardPositionMs());
     entry.interrupted = true;
   }
 
   recordBargeIn(reason: string): void {
-    const b = this.bargeIn ?? { onsetMs: this.now(), kind: 'pending' as const };
-    if (!this.bargeIn) this.record.bargeIns.push(b);
-    b.kind = 'interrupt';
-    b.reason = reason;
-    if (b.reactedAtMs === undefined) {
-      b.reactedAtMs = this.now();
-      b.reactionMs = b.reactedAtMs - b.onsetMs;
-    }
-    if (this.replyEntry) {
-      b.heardText = this.replyEntry.text;
-      b.intendedText = this.replyEntry.intendedText ?? this.replyEntry.text;
-    }
+    const entry = this.replyEntry;
     if (this.turn) this.turn.outcome = 'interrupted';
-    this.emit({ type: 'barge-in', atMs: this.now(), decision: 'interrupted', record: b });
-    this.bargeIn = undefined;
+    this.bargeIns.interrupted(reason, this.now(), entry ? { text: entry.text, intended: entry.intendedText ?? entry.text } : undefined);
   }
 
   // ---- turns ----------------------------------------------------------------------------------
 
   /** Each final closes one segment; a caller who paused and went on has several, joined into one turn. */
   noteFinalTranscript(transcript: Transcript): void {
-    this.utterance.final = joinTranscripts(this.utterance.final ?? this.utterance.earlier, transcript);
-    this.utterance.finalAtMs = this.now();
+    this.utterance.noteFinal(transcript, this.now());
   }
 
   useLatestPartialAsFinal(): void {
-    // The partial already holds the earlier segments.
-    const partial = this.utterance.partial;
-    this.utterance.final = partial ? { ...partial, final: true } : (this.utterance.earlier ?? { text: '', words: [], final: true });
-    this.utterance.finalAtMs = this.now();
+    this.utterance.useLatestPartialAsFinal(this.now());
   }
 
   /** Creates the turn record and user entry; the chart then raises `TURN.COMMIT`. */
@@ -309,17 +263,9 @@ export class CallController {
     const primary = this.modelChoice(route.profile);
     const fallbackName = this.spec.models[route.profile]?.fallback;
     const messages = this.conversation.toMessages(this.systemPrompt());
-    let draft: BufferedTokenStream | undefined;
-    // Adopt the draft only if it asked exactly this: same words, and the same language instruction and history
-    // (a language switch or a truncated agent message since the draft started makes it a different question).
-    if (this.draft && this.draft.profile === route.profile && sameMessages(this.draft.messages, messages)) {
-      draft = this.draft.stream;
-      turn.draft = 'kept';
-      this.draft = undefined;
-    } else if (this.draft) {
-      turn.draft = 'discarded';
-      this.cancelDraft();
-    }
+    // A language switch or a truncated agent message since the draft started makes it a different question.
+    const { stream: draft, outcome } = this.draft.adopt(route.profile, messages);
+    if (outcome) turn.draft = outcome;
     turn.route = { profile: route.profile, rule: route.rule, intents: route.intents };
     this.plan = {
       kind: 'llm',
@@ -333,17 +279,14 @@ export class CallController {
   startDraft(): void {
     const partial = this.utterance.partial;
     const text = partial?.text.trim();
-    if (!text || this.draft?.text === text) return;
-    this.cancelDraft();
+    if (!text) return;
     const route = routeTurn(this.spec, { transcript: text, language: this.language, turn: this.record.turns.length + 1 });
-    const choice = this.modelChoice(route.profile);
     const messages = [...this.conversation.toMessages(this.systemPrompt()), { role: 'user' as const, content: text }];
-    this.draft = { text, profile: route.profile, messages, stream: new BufferedTokenStream(choice.llm, { messages, model: choice.model, temperature: choice.temperature, maxOutputTokens: choice.maxOutputTokens }) };
+    this.draft.start(text, route.profile, messages, this.modelChoice(route.profile));
   }
 
   cancelDraft(): void {
-    this.draft?.stream.abort();
-    this.draft = undefined;
+    this.draft.cancel();
   }
 
   /** Starts the queued reply: called when the `reply` actor starts. */
@@ -473,8 +416,7 @@ export class CallController {
 
   /** System prompt plus the instruction for the current language. */
   systemPrompt(): string {
-    const extra = this.spec.prompt.instructions[this.language];
-    return extra ? `${this.spec.prompt.system}\n\n${extra}` : this.spec.prompt.system;
+    return systemPromptFor(this.spec, this.language);
   }
 
   // ---- end ------------------------------------------------------------------------------------
@@ -500,12 +442,11 @@ export class CallController {
     this.ended = true;
     if (this.replyEntry && this.reply) {
       // Hung up mid-utterance: keep what was heard.
-      const heard = this.playout.wordsHeardBy(this.playout.heardPositionMs());
-      const last = heard[heard.length - 1];
       const full = this.reply.text;
-      if (last ? last.charEnd < full.length : full.length > 0) {
+      const heard = this.playout.heardPrefix(full, this.playout.heardPositionMs());
+      if (heard.length < full.length) {
         this.replyEntry.intendedText = full;
-        this.replyEntry.text = last ? full.slice(0, last.charEnd) : '';
+        this.replyEntry.text = heard;
         this.replyEntry.interrupted = true;
       }
       if (this.turn && !this.turn.outcome) this.turn.outcome = 'hangup';
@@ -551,20 +492,6 @@ export class CallController {
   }
 
   private localized(text: LocalizedText | undefined): string | undefined {
-    if (text === undefined) return undefined;
-    if (typeof text === 'string') return text;
-    return text[this.language] ?? text[this.spec.languages.default] ?? Object.values(text)[0];
+    return localize(text, this.language, this.spec.languages.default);
   }
-}
-
-/** `earlier` (segments already finalised) followed by `next`; `next` alone when there is nothing earlier. */
-function joinTranscripts(earlier: Transcript | undefined, next: Transcript): Transcript {
-  if (!earlier || earlier.text.trim() === '') return next;
-  if (next.text.trim() === '') return { ...next, text: earlier.text, words: earlier.words };
-  return { ...next, text: `${earlier.text} ${next.text}`, words: [...earlier.words, ...next.words] };
-}
-
-/** Same roles and contents (ignoring surrounding whitespace, which recognisers vary in). */
-function sameMessages(a: readonly ChatMessage[], b: readonly ChatMessage[]): boolean {
-  return a.length === b.length && a.every((m, i) => m.role === b[i]!.role && m.content.trim() === b[i]!.content.trim());
 }
