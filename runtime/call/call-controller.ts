@@ -270,6 +270,7 @@ export class CallController {
     this.plan = {
       kind: 'llm',
       messages,
+      facts: { language: this.language, turn: turn.index },
       primary,
       ...(fallbackName ? { fallback: this.modelChoice(fallbackName) } : {}),
       ...(draft ? { draft } : {}),
@@ -282,7 +283,7 @@ export class CallController {
     if (!text) return;
     const route = routeTurn(this.spec, { transcript: text, language: this.language, turn: this.record.turns.length + 1 });
     const messages = [...this.conversation.toMessages(this.systemPrompt()), { role: 'user' as const, content: text }];
-    this.draft.start(text, route.profile, messages, this.modelChoice(route.profile));
+    this.draft.start(text, route.profile, messages, this.modelChoice(route.profile), { language: this.language, turn: this.record.turns.length + 1 });
   }
 
   cancelDraft(): void {
@@ -348,10 +349,11 @@ export class CallController {
     // `hangupAfterMs` would never be reached. (Any caller speech resets `reprompts` to 0.) After the goodbye it
     // restarts, so no second goodbye begins while the hang-up waits for the far end to play this one.
     if (this.reprompts === 0 || this.hangupAfterReply) this.lastCallerActivityAt = this.now();
-    if (this.hangupAfterReply) {
+    const endReason = this.hangupAfterReply ? 'silence' : this.reply?.endCallRequested ? 'agent-hangup' : undefined;
+    if (endReason) {
       // Hang up once the far end has played the goodbye, not when its last frame left: hanging up drops the
       // transport's playout buffer.
-      const hangUp = () => this.send({ type: 'CALL.HANGUP', reason: 'silence' });
+      const hangUp = () => this.send({ type: 'CALL.HANGUP', reason: endReason });
       const bufferedMs = this.deps.transport.bufferedMs();
       if (bufferedMs > 0) this.deps.clock.setTimeout(hangUp, bufferedMs);
       else hangUp();

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../providers/types.js';
+import type { ChatMessage, LlmCallFacts } from '../providers/types.js';
 import type { ModelChoice } from './reply.js';
 import { BufferedTokenStream } from './token-stream.js';
 
@@ -10,10 +10,10 @@ export class PreemptiveDraft {
   private draft: { text: string; profile: string; messages: readonly ChatMessage[]; stream: BufferedTokenStream } | undefined;
 
   /** Starts a draft for `text` unless one for the same text is running. */
-  start(text: string, profile: string, messages: readonly ChatMessage[], choice: ModelChoice): void {
+  start(text: string, profile: string, messages: readonly ChatMessage[], choice: ModelChoice, facts: LlmCallFacts): void {
     if (this.draft?.text === text) return;
     this.cancel();
-    const stream = new BufferedTokenStream(choice.llm, { messages, model: choice.model, temperature: choice.temperature, maxOutputTokens: choice.maxOutputTokens });
+    const stream = new BufferedTokenStream(choice.llm, { messages, model: choice.model, temperature: choice.temperature, maxOutputTokens: choice.maxOutputTokens, facts });
     this.draft = { text, profile, messages, stream };
   }
 

@@ -1,5 +1,5 @@
 import { ProviderError } from '../providers/errors.js';
-import type { ChatMessage, LanguageModel, TextToSpeech, TtsChunk, TtsContext } from '../providers/types.js';
+import type { ChatMessage, LanguageModel, LlmCallFacts, TextToSpeech, TtsChunk, TtsContext } from '../providers/types.js';
 import { BufferedTokenStream } from './token-stream.js';
 
 /** What the agent is about to say. */
@@ -8,6 +8,8 @@ export type ReplyPlan =
   | {
       readonly kind: 'llm';
       readonly messages: readonly ChatMessage[];
+      /** Language and turn of the call, for models that use them (the offline scripted model). */
+      readonly facts: LlmCallFacts;
       readonly primary: ModelChoice;
       readonly fallback?: ModelChoice;
       /** A preemptive draft for exactly this turn, already streaming. */
@@ -50,6 +52,8 @@ export class Reply {
   /** TTS said every word: stopping the actor afterwards must not cancel a finished context. */
   private speechDone = false;
   private fallbackStarted = false;
+  /** The model asked to end the call after this reply. */
+  endCallRequested = false;
 
   constructor(
     private readonly plan: ReplyPlan,
@@ -113,7 +117,8 @@ export class Reply {
 
   private request(choice: ModelChoice): BufferedTokenStream {
     const messages = this.plan.kind === 'llm' ? this.plan.messages : [];
-    return new BufferedTokenStream(choice.llm, { messages, model: choice.model, temperature: choice.temperature, maxOutputTokens: choice.maxOutputTokens });
+    const facts = this.plan.kind === 'llm' ? this.plan.facts : undefined;
+    return new BufferedTokenStream(choice.llm, { messages, model: choice.model, temperature: choice.temperature, maxOutputTokens: choice.maxOutputTokens, ...(facts ? { facts } : {}) });
   }
 
   private async consume(choice: ModelChoice, stream: BufferedTokenStream): Promise<void> {
@@ -121,6 +126,10 @@ export class Reply {
     try {
       for await (const token of stream.read()) {
         if (this.cancelled) return;
+        if (typeof token !== 'string') {
+          if (token.type === 'end-call' && (this.winner === undefined || this.winner === choice.profile)) this.endCallRequested = true;
+          continue;
+        }
         if (this.winner === undefined) {
           this.winner = choice.profile;
           for (const [profile, other] of this.streams) if (profile !== choice.profile) other.abort();

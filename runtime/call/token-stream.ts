@@ -1,4 +1,4 @@
-import type { LanguageModel, LlmRequest } from '../providers/types.js';
+import type { LanguageModel, LlmDelta, LlmRequest } from '../providers/types.js';
 
 /**
  * A language-model stream that starts now and can be consumed later, from the beginning: used for
@@ -6,7 +6,7 @@ import type { LanguageModel, LlmRequest } from '../providers/types.js';
  * requests. Aborting it aborts the underlying request.
  */
 export class BufferedTokenStream {
-  readonly tokens: string[] = [];
+  readonly tokens: LlmDelta[] = [];
   private done = false;
   private error: unknown;
   private wake: (() => void) | undefined;
@@ -26,7 +26,7 @@ export class BufferedTokenStream {
   }
 
   /** Every token from the first, then live ones until the model ends; rethrows the model's error. */
-  async *read(): AsyncGenerator<string> {
+  async *read(): AsyncGenerator<LlmDelta> {
     let index = 0;
     for (;;) {
       while (index < this.tokens.length) yield this.tokens[index++]!;

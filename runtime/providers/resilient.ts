@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../util/clock.js';
 import { ProviderError } from './errors.js';
-import type { LanguageModel, LlmRequest, TextToSpeech, TtsContext, TtsHooks } from './types.js';
+import type { LanguageModel, LlmDelta, LlmRequest, TextToSpeech, TtsContext, TtsHooks } from './types.js';
 
 /**
  * What a metric measures. `ttft`: ms from the request to the first token, retries included. `first-audio`: ms
@@ -67,13 +67,13 @@ interface Settings {
 
 /** An attempt that produced its first result. */
 interface OpenedAttempt {
-  readonly iterator: AsyncIterator<string>;
+  readonly iterator: AsyncIterator<LlmDelta>;
   readonly controller: AbortController;
   readonly unlink: () => void;
-  readonly first: IteratorResult<string>;
+  readonly first: IteratorResult<LlmDelta>;
 }
 
-async function* resilientStream(settings: Settings, request: LlmRequest): AsyncGenerator<string, void, undefined> {
+async function* resilientStream(settings: Settings, request: LlmRequest): AsyncGenerator<LlmDelta, void, undefined> {
   const { llm, clock, onMetric } = settings;
   const provider = llm.id;
   const startedAtMs = clock.now();
@@ -134,8 +134,8 @@ async function openAttempt(settings: Settings, request: LlmRequest): Promise<Ope
   const onAbort = (): void => controller.abort(request.signal.reason);
   request.signal.addEventListener('abort', onAbort, { once: true });
   const unlink = (): void => request.signal.removeEventListener('abort', onAbort);
-  let iterator: AsyncIterator<string> | undefined;
-  let outcome: RaceOutcome<IteratorResult<string>>;
+  let iterator: AsyncIterator<LlmDelta> | undefined;
+  let outcome: RaceOutcome<IteratorResult<LlmDelta>>;
   try {
     iterator = llm.stream({ ...request, signal: controller.signal })[Symbol.asyncIterator]();
     outcome = await race(iterator.next(), clock, firstTokenTimeoutMs, request.signal);
@@ -153,7 +153,7 @@ async function openAttempt(settings: Settings, request: LlmRequest): Promise<Ope
 }
 
 /** Stops a provider stream we no longer read, without waiting for it and without leaking its rejections. */
-function abandon(iterator: AsyncIterator<string>, controller: AbortController): void {
+function abandon(iterator: AsyncIterator<LlmDelta>, controller: AbortController): void {
   controller.abort();
   try {
     void iterator.return?.().catch(() => {});

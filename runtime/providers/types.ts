@@ -75,13 +75,33 @@ export interface LlmRequest {
   readonly maxOutputTokens: number;
   /** Aborted when the reply is no longer wanted (barge-in, double interruption, lost hedge race). */
   readonly signal: AbortSignal;
+  readonly facts?: LlmCallFacts;
+}
+
+/**
+ * A non-text instruction from the model, streamed alongside text. `end-call`: hang up once this reply has been
+ * spoken (real models express it as an `end_call` tool call; the offline model from `offline.replies[].hangup`).
+ */
+export interface LlmControl {
+  readonly type: 'end-call';
+}
+
+/** What a language model streams: text deltas, and now and then a control instruction. */
+export type LlmDelta = string | LlmControl;
+
+/** Facts about the call a model may use; real providers ignore them, the offline scripted model needs them. */
+export interface LlmCallFacts {
+  /** The call's current language (BCP 47). */
+  readonly language: string;
+  /** 1-based caller turn number. */
+  readonly turn: number;
 }
 
 /** Streaming language model: text deltas as they come. Ends normally, throws a {@link ProviderError}, or stops when aborted. */
 export interface LanguageModel {
   readonly id: string;
   readonly capabilities: { readonly streaming: true };
-  stream(request: LlmRequest): AsyncIterable<string>;
+  stream(request: LlmRequest): AsyncIterable<LlmDelta>;
 }
 
 /** Character alignment of a TTS audio chunk, times relative to the start of that chunk. */

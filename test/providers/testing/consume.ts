@@ -1,4 +1,5 @@
 // Shared by the provider tests: drains an async stream in the background, recording when each item arrived.
+import type { LlmDelta } from '../../../runtime/providers/types.js';
 import type { Clock } from '../../../runtime/util/clock.js';
 
 export interface Consumption {
@@ -9,12 +10,12 @@ export interface Consumption {
   readonly finished: Promise<void>;
 }
 
-export function consume(stream: AsyncIterable<string>, clock: Clock): Consumption {
+export function consume(stream: AsyncIterable<LlmDelta | string>, clock: Clock): Consumption {
   const items: Array<{ token: string; atMs: number }> = [];
   const state: { error: unknown; done: boolean } = { error: undefined, done: false };
   const finished = (async () => {
     try {
-      for await (const token of stream) items.push({ token, atMs: clock.now() });
+      for await (const token of stream) if (typeof token === 'string') items.push({ token, atMs: clock.now() });
     } catch (error) {
       state.error = error;
     }
