@@ -33,7 +33,8 @@ Examples:
     .action((agent: string, options: CompileOptions) => {
       const loaded = loadAgent({ file: resolve(io.cwd, agent) });
       if (!loaded.ok) {
-        if (loaded.diagnostics.some((d) => d.code === 'io-error')) throw new CliError(`cannot read agent file ${agent}`);
+        const ioError = loaded.diagnostics.find((d) => d.code === 'io-error');
+        if (ioError) throw new CliError(`cannot read agent file ${agent}: ${ioError.message.replace(/^cannot read agent file: /, '')} (paths are relative to ${io.cwd})`);
         for (const d of loaded.diagnostics) io.stderr.write(formatDiagnostic({ ...d, file: agent }) + '\n');
         setExitCode(EXIT.failed);
         return;

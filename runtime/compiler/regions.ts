@@ -47,7 +47,10 @@ export function agentRegion(spec: AgentSpec): StateNodeConfig {
         : {}),
     },
   };
-  const confirmParams = { ...bargeIn.confirm, backchannels: [...bargeIn.backchannels] };
+  // Parameters are built field by field so the JSON does not depend on the key order of the YAML.
+  const { minSpeechMs, minWords, minConfidence } = bargeIn.confirm;
+  const confirmParams = { minSpeechMs, minWords, minConfidence, backchannels: [...bargeIn.backchannels] };
+  const { at, maxWordTailMs, fadeMs } = bargeIn.cut;
   const paused: StateNodeConfig = {
     tags: ['agent-speaking', 'barge-in-pending'],
     description: 'Caller speech seen during agent speech, not yet confirmed as an interruption.',
@@ -68,7 +71,7 @@ export function agentRegion(spec: AgentSpec): StateNodeConfig {
   };
   const interrupted: StateNodeConfig = {
     description: 'Confirmed barge-in: cut playout, clear the transport, cancel TTS, keep only what the caller heard.',
-    entry: [{ type: 'cutPlayout', params: { ...bargeIn.cut } }, 'clearTransport', 'truncateToHeard', 'recordBargeIn'],
+    entry: [{ type: 'cutPlayout', params: { at, maxWordTailMs, fadeMs } }, 'clearTransport', 'truncateToHeard', 'recordBargeIn'],
     always: { target: `${AGENT}.idle` },
   };
   return {
@@ -104,8 +107,8 @@ export function agentRegion(spec: AgentSpec): StateNodeConfig {
         states: {
           thinking: thinkingState(spec),
           speaking,
-          paused,
-          interrupted,
+          // Without barge-in nothing can reach these states: leave them out of the chart.
+          ...(bargeIn.enabled ? { paused, interrupted } : {}),
         },
       },
     },
