@@ -4,6 +4,7 @@
  */
 import type { Clock } from '../../util/clock.js';
 import { ProviderError } from '../errors.js';
+import { createPacedStream, type PacedPlan } from '../simulation/paced-stream.js';
 import type { ChatMessage, LanguageModel, LlmRequest } from '../types.js';
 
 /** How to choose a reply: a case-insensitive substring or a pattern of the last user message, or a predicate on all messages. */
@@ -125,7 +126,20 @@ function planReply(id: string, options: FakeLlmOptions, messages: readonly ChatM
   return { error: new ProviderError({ provider: id, kind: 'bad-request', message, retryable: false }) };
 }
 
-type Item = { readonly token: string } | { readonly error: ProviderError };
+/** Turns the reply plan and an injected failure into the paced values and ending of the stream. */
+function pacedPlanOf(setup: StreamSetup): PacedPlan<string, ProviderError> {
+  const { plan, failure, ttftMs, intervalMs } = setup;
+  const injected = (message: string): ProviderError => new ProviderError({ provider: setup.id, kind: 'server', message, retryable: failure?.retryable ?? true });
+  if ('error' in plan) return { values: [], end: { error: plan.error } };
+  if (failure?.kind === 'stall') return { values: [], end: 'stall' };
+  if (failure?.kind === 'error-before-first-token') return { values: [], end: { delayMs: ttftMs, error: injected('injected failure before the first token') } };
+  const values = plan.tokens.map((value, index) => ({ delayMs: index === 0 ? ttftMs : intervalMs, value }));
+  if (values.length === 0) return { values, end: { delayMs: ttftMs } };
+  if (failure?.kind !== 'error-mid-stream') return { values };
+  // The injected failure comes when the next token would have.
+  const failAt = Math.max(1, Math.floor(values.length / 2));
+  return { values: values.slice(0, failAt), end: { delayMs: intervalMs, error: injected(`injected failure mid-stream after ${failAt} tokens`) } };
+}
 
 interface StreamSetup {
   readonly clock: Clock;
@@ -138,128 +152,19 @@ interface StreamSetup {
   readonly intervalMs: number;
 }
 
-/**
- * Produces tokens from clock timers (each timer schedules the next from its callback, so times are exact under
- * a simulated clock however far it is advanced) into a queue the consumer pulls from.
- */
+/** Streams the planned reply on the clock, recording first-token and end times, the text read, aborts and errors. */
 function startStream(setup: StreamSetup): AsyncIterableIterator<string> {
-  const { clock, record, request } = setup;
-  const queue: Item[] = [];
-  let producing = true;
-  let consumerDone = false;
-  let timer: unknown;
-  let waiter: { resolve: (result: IteratorResult<string>) => void; reject: (error: unknown) => void } | undefined;
-
-  const finish = (): void => {
-    producing = false;
-    if (timer !== undefined) clock.clearTimeout(timer);
-    timer = undefined;
-    record.endedAtMs ??= clock.now();
-  };
-  const closeConsumer = (): void => {
-    consumerDone = true;
-    request.signal.removeEventListener('abort', onAbort);
-  };
-  const settleDone = (): void => {
-    const pending = waiter;
-    waiter = undefined;
-    pending?.resolve({ value: undefined, done: true });
-  };
-  const deliver = (item: Item): void => {
-    if (!waiter) return void queue.push(item);
-    const pending = waiter;
-    waiter = undefined;
-    if ('token' in item) {
-      record.text += item.token;
-      pending.resolve({ value: item.token, done: false });
-    } else {
-      closeConsumer();
-      pending.reject(item.error);
-    }
-  };
-  const fail = (retryable: boolean, message: string): void => {
-    const error = new ProviderError({ provider: setup.id, kind: 'server', message, retryable });
-    record.error = error;
-    finish();
-    deliver({ error });
-  };
-  function onAbort(): void {
-    if (consumerDone || (!producing && queue.length === 0)) return;
-    record.aborted = true;
-    queue.length = 0;
-    finish();
-    closeConsumer();
-    settleDone();
-  }
-
-  const schedule = (delayMs: number, fn: () => void): void => {
-    timer = clock.setTimeout(() => {
-      timer = undefined;
-      fn();
-    }, delayMs);
-  };
-  const complete = (): void => {
-    finish();
-    if (queue.length === 0) settleDone();
-  };
-  // The reply ends with its last token; an injected mid-stream failure comes when the next token would have.
-  const emitFrom = (tokens: readonly string[], position: number, failAt: number | undefined): void => {
-    if (failAt !== undefined && position >= failAt) return fail(setup.failure?.retryable ?? true, `injected failure mid-stream after ${failAt} tokens`);
-    record.firstTokenAtMs ??= clock.now();
-    deliver({ token: tokens[position] as string });
-    if (failAt === undefined && position + 1 === tokens.length) return complete();
-    schedule(setup.intervalMs, () => emitFrom(tokens, position + 1, failAt));
-  };
-
-  if (request.signal.aborted) {
-    record.aborted = true;
-    finish();
-    closeConsumer();
-  } else {
-    request.signal.addEventListener('abort', onAbort, { once: true });
-    const { plan, failure } = setup;
-    if ('error' in plan) {
-      record.error = plan.error;
-      finish();
-      queue.push({ error: plan.error });
-    } else if (failure?.kind === 'stall') {
-      // Never schedules anything: only an abort (or the consumer stopping) ends it.
-    } else if (failure?.kind === 'error-before-first-token') {
-      schedule(setup.ttftMs, () => fail(failure.retryable ?? true, 'injected failure before the first token'));
-    } else {
-      const failAt = failure?.kind === 'error-mid-stream' ? Math.max(1, Math.floor(plan.tokens.length / 2)) : undefined;
-      schedule(setup.ttftMs, () => (plan.tokens.length === 0 ? complete() : emitFrom(plan.tokens, 0, failAt)));
-    }
-  }
-
-  const iterator: AsyncIterableIterator<string> = {
-    next() {
-      if (consumerDone) return Promise.resolve({ value: undefined, done: true });
-      const item = queue.shift();
-      if (item && 'token' in item) {
-        record.text += item.token;
-        return Promise.resolve({ value: item.token, done: false });
-      }
-      if (item) {
-        closeConsumer();
-        return Promise.reject(item.error);
-      }
-      if (!producing) {
-        closeConsumer();
-        return Promise.resolve({ value: undefined, done: true });
-      }
-      return new Promise((resolve, reject) => (waiter = { resolve, reject }));
+  const { clock, record } = setup;
+  return createPacedStream({
+    clock,
+    signal: setup.request.signal,
+    plan: pacedPlanOf(setup),
+    hooks: {
+      onProduced: () => void (record.firstTokenAtMs ??= clock.now()),
+      onDelivered: (token) => void (record.text += token),
+      onFailed: (error) => void (record.error = error),
+      onAborted: () => void (record.aborted = true),
+      onFinished: () => void (record.endedAtMs ??= clock.now()),
     },
-    return() {
-      closeConsumer();
-      queue.length = 0;
-      finish();
-      settleDone();
-      return Promise.resolve({ value: undefined, done: true });
-    },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-  };
-  return iterator;
+  });
 }

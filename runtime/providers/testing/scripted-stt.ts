@@ -4,7 +4,8 @@
  * transcripts line up with the audio the runtime actually fed it.
  */
 import type { ProviderError } from '../errors.js';
-import type { Pcm16, RecognizedWord, SpeechToText, SttHooks, SttStream, Transcript } from '../types.js';
+import { createRevealRecognizer, type TimedUtterance } from '../simulation/word-reveal.js';
+import type { SpeechToText } from '../types.js';
 
 /** Audio time each `pushAudio` frame stands for, ms. */
 export const SCRIPTED_STT_FRAME_MS = 20;
@@ -61,77 +62,22 @@ export interface ScriptedStt extends SpeechToText {
   readonly streamsStarted: number;
 }
 
-interface ScheduledUtterance {
-  readonly words: readonly RecognizedWord[];
-  /** Words of the final when they differ from the partials' (`finalText`). */
-  readonly finalWords?: readonly RecognizedWord[];
-  /** Audio time each word is revealed, ms. */
-  readonly revealAtMs: readonly number[];
-  readonly finalAtMs: number;
-  readonly language: string;
-  readonly languageConfidence: number;
-  revealed: number;
-}
-
-interface StreamState {
-  readonly hooks: SttHooks;
-  language: string;
-  frames: number;
-  closed: boolean;
-  readonly languageChanges: string[];
-  readonly utterances: ScheduledUtterance[];
-  pendingError?: ProviderError;
-}
-
 /** Creates a {@link ScriptedStt}. */
 export function createScriptedStt(options: ScriptedSttOptions = {}): ScriptedStt {
-  const id = options.id ?? 'scripted-stt';
-  let latest: StreamState | undefined;
-  let streamsStarted = 0;
-  const openStream = (what: string): StreamState => {
-    if (!latest || latest.closed) throw new Error(`${id}: ${what} needs an open stream; call it after the runtime has started recognition (start()) and before close()`);
-    return latest;
-  };
-  return {
-    id,
-    capabilities: { partials: true, wordConfidence: true, languageIdentification: true },
-    start(startOptions, hooks) {
-      const state: StreamState = { hooks, language: startOptions.language, frames: 0, closed: false, languageChanges: [], utterances: [] };
-      latest = state;
-      streamsStarted++;
-      return createStream(state);
+  const core = createRevealRecognizer({ id: options.id ?? 'scripted-stt', frameMs: () => SCRIPTED_STT_FRAME_MS });
+  return Object.assign(core, {
+    utter(utterance: ScriptedUtterance) {
+      const stream = core.openStream('utter()');
+      stream.schedule(scheduleUtterance(utterance, Math.max(stream.audioMs, stream.queueEndMs), stream.language));
     },
-    utter(utterance) {
-      const state = openStream('utter()');
-      const previous = state.utterances.at(-1);
-      const startMs = Math.max(state.frames * SCRIPTED_STT_FRAME_MS, previous?.finalAtMs ?? 0);
-      state.utterances.push(scheduleUtterance(utterance, startMs, state.language));
+    failNext(error: ProviderError) {
+      core.openStream('failNext()').failNext(error);
     },
-    failNext(error) {
-      openStream('failNext()').pendingError = error;
-    },
-    get framesReceived() {
-      return latest?.frames ?? 0;
-    },
-    get audioMs() {
-      return (latest?.frames ?? 0) * SCRIPTED_STT_FRAME_MS;
-    },
-    get languageChanges() {
-      return latest?.languageChanges ?? [];
-    },
-    get closed() {
-      return latest?.closed ?? false;
-    },
-    get streamsStarted() {
-      return streamsStarted;
-    },
-  };
+  });
 }
 
-function scheduleUtterance(utterance: ScriptedUtterance, startMs: number, streamLanguage: string): ScheduledUtterance {
+function scheduleUtterance(utterance: ScriptedUtterance, startMs: number, streamLanguage: string): TimedUtterance {
   const wordMs = utterance.wordMs ?? 300;
-  const partialLagMs = utterance.partialLagMs ?? 100;
-  const finalDelayMs = utterance.finalDelayMs ?? 150;
   if (!(wordMs > 0)) throw new Error(`scripted STT: wordMs must be > 0 (got ${wordMs})`);
   const texts = utterance.text.split(/\s+/).filter((word) => word.length > 0);
   if (texts.length === 0) throw new Error('scripted STT: utter() needs at least one word in `text`');
@@ -157,66 +103,9 @@ function scheduleUtterance(utterance: ScriptedUtterance, startMs: number, stream
     ...(finalTexts
       ? { finalWords: finalTexts.map((text, index) => ({ text, confidence: confidenceOf(index), stable: true, startMs: startMs + index * finalWordMs, endMs: startMs + (index + 1) * finalWordMs })) }
       : {}),
-    revealAtMs: words.map((word) => word.endMs + partialLagMs),
-    finalAtMs: lastEndMs + finalDelayMs,
+    partialLagMs: utterance.partialLagMs ?? 100,
+    finalAtMs: lastEndMs + (utterance.finalDelayMs ?? 150),
     language: utterance.language ?? streamLanguage,
     languageConfidence: utterance.languageConfidence ?? 0.95,
-    revealed: 0,
   };
-}
-
-function transcriptOf(utterance: ScheduledUtterance, count: number, final: boolean): Transcript {
-  if (final && utterance.finalWords) {
-    const words = utterance.finalWords;
-    return { text: words.map((word) => word.text).join(' '), words, language: utterance.language, languageConfidence: utterance.languageConfidence, final };
-  }
-  const words = utterance.words.slice(0, count).map((word, index) => ({ ...word, stable: final || index < count - 1 }));
-  return {
-    text: words.map((word) => word.text).join(' '),
-    words,
-    language: utterance.language,
-    languageConfidence: utterance.languageConfidence,
-    final,
-  };
-}
-
-function createStream(state: StreamState): SttStream {
-  return {
-    pushAudio(_frame: Pcm16) {
-      if (state.closed) return;
-      state.frames++;
-      const nowMs = state.frames * SCRIPTED_STT_FRAME_MS;
-      const error = state.pendingError;
-      if (error) {
-        state.pendingError = undefined;
-        state.hooks.onError(error);
-        if (state.closed) return;
-      }
-      advanceUtterance(state, nowMs);
-    },
-    setLanguage(language) {
-      if (state.closed) return;
-      state.language = language;
-      state.languageChanges.push(language);
-    },
-    close() {
-      state.closed = true;
-    },
-  };
-}
-
-/** Reveals what is due at `nowMs` for the current utterance: at most one partial and one final per frame. */
-function advanceUtterance(state: StreamState, nowMs: number): void {
-  const utterance = state.utterances[0];
-  if (!utterance) return;
-  if (nowMs >= utterance.finalAtMs) {
-    state.utterances.shift();
-    state.hooks.onFinal(transcriptOf(utterance, utterance.words.length, true));
-    return;
-  }
-  let revealed = utterance.revealed;
-  while (revealed < utterance.words.length && (utterance.revealAtMs[revealed] ?? Infinity) <= nowMs) revealed++;
-  if (revealed === utterance.revealed) return;
-  utterance.revealed = revealed;
-  state.hooks.onPartial(transcriptOf(utterance, revealed, false));
 }
