@@ -1,53 +1,30 @@
 /**
  * Test signals for the VAD tests and `bench/vad.bench.ts`: the committed synthesized-speech fixtures
- * (test/fixtures/audio, made by make-fixtures.sh) and noises generated here from a seeded generator, so
- * every run sees the same samples.
+ * (test/fixtures/audio, made by make-fixtures.sh) and noises from the seeded generators of
+ * runtime/sim/noise.ts, so every run sees the same samples.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { levelDbfs } from '../../runtime/audio/frames.js';
+import { readWav } from '../../runtime/audio/wav.js';
+import { createNoise, gaussianRandom, seededRandom, type NoiseType } from '../../runtime/sim/noise.js';
 
 /** The speech fixtures: espeak-ng voices at 8 kHz, peak-normalised to -3 dBFS. */
 export const SPEECH_FIXTURES = ['speech-en-us-male', 'speech-en-female', 'speech-fr-male'] as const;
 
 /** Reads a 16-bit PCM mono WAV fixture from test/fixtures/audio. */
 export function readFixture(name: string): { readonly sampleRate: number; readonly samples: Int16Array } {
-  const bytes = readFileSync(fileURLToPath(new URL(`../fixtures/audio/${name}.wav`, import.meta.url)));
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const tag = (at: number) => bytes.toString('ascii', at, at + 4);
-  if (tag(0) !== 'RIFF' || tag(8) !== 'WAVE') throw new Error(`${name}.wav is not a WAV file`);
-  let sampleRate = 0;
-  for (let at = 12; at + 8 <= bytes.length; ) {
-    const size = view.getUint32(at + 4, true);
-    if (tag(at) === 'fmt ') {
-      const channels = view.getUint16(at + 10, true);
-      const bits = view.getUint16(at + 22, true);
-      if (channels !== 1 || bits !== 16) throw new Error(`${name}.wav must be mono 16-bit, is ${channels} channels of ${bits} bits`);
-      sampleRate = view.getUint32(at + 12, true);
-    } else if (tag(at) === 'data') {
-      const samples = new Int16Array(size / 2);
-      for (let i = 0; i < samples.length; i++) samples[i] = view.getInt16(at + 8 + i * 2, true);
-      return { sampleRate, samples };
-    }
-    at += 8 + size + (size % 2);
-  }
-  throw new Error(`${name}.wav has no data chunk`);
+  const path = fileURLToPath(new URL(`../fixtures/audio/${name}.wav`, import.meta.url));
+  const { sampleRate, channels } = readWav(readFileSync(path), path);
+  if (channels.length !== 1) throw new Error(`${name}.wav must be mono, has ${channels.length} channels`);
+  return { sampleRate, samples: channels[0]! };
 }
 
-/** Deterministic uniform generator in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(random: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+/** `samples` samples of the seeded noise stream of `type` (runtime/sim/noise.ts), before scaling to a level. */
+function rawNoise(type: NoiseType, samples: number, seed: number): Float64Array {
+  const out = new Float64Array(samples);
+  createNoise({ type, sampleRate: 8000, levelDbfs: 0, seed }).fill(out);
+  return out;
 }
 
 /** Scales a float signal to an RMS level in dBFS and converts it to 16-bit samples. */
@@ -61,29 +38,14 @@ export function toPcm(signal: Float64Array, rmsDbfs: number): Int16Array {
   return out;
 }
 
-/** Stationary white Gaussian noise at `rmsDbfs`. */
+/** Stationary white Gaussian noise at exactly `rmsDbfs` over the whole signal. */
 export function whiteNoise(samples: number, rmsDbfs: number, seed = 1): Int16Array {
-  const next = gaussian(seededRandom(seed));
-  return toPcm(Float64Array.from({ length: samples }, next), rmsDbfs);
+  return toPcm(rawNoise('white', samples, seed), rmsDbfs);
 }
 
-/** Stationary pink (1/f) noise at `rmsDbfs` (Paul Kellet's filter over white noise). */
+/** Stationary pink (1/f) noise at exactly `rmsDbfs` over the whole signal (Paul Kellet's filter over white noise). */
 export function pinkNoise(samples: number, rmsDbfs: number, seed = 2): Int16Array {
-  const next = gaussian(seededRandom(seed));
-  const out = new Float64Array(samples);
-  let b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0;
-  for (let i = 0; i < samples; i++) {
-    const w = next();
-    b0 = 0.99886 * b0 + w * 0.0555179;
-    b1 = 0.99332 * b1 + w * 0.0750759;
-    b2 = 0.969 * b2 + w * 0.153852;
-    b3 = 0.8665 * b3 + w * 0.3104856;
-    b4 = 0.55 * b4 + w * 0.5329522;
-    b5 = -0.7616 * b5 - w * 0.016898;
-    out[i] = b0 + b1 + b2 + b3 + b4 + b5 + b6 + w * 0.5362;
-    b6 = w * 0.115926;
-  }
-  return toPcm(out, rmsDbfs);
+  return toPcm(rawNoise('pink', samples, seed), rmsDbfs);
 }
 
 /**
@@ -106,7 +68,7 @@ export function babbleNoise(samples: number, rmsDbfs: number, talkers = 6): Int1
  * near `peakDbfs`, placed after `leadMs` of digital silence and followed by `tailMs` of silence.
  */
 export function coughBurst(sampleRate: number, opts: { leadMs: number; durationMs: number; tailMs: number; peakDbfs: number; seed?: number }): Int16Array {
-  const next = gaussian(seededRandom(opts.seed ?? 3));
+  const next = gaussianRandom(seededRandom(opts.seed ?? 3));
   const at = (ms: number) => Math.round((ms * sampleRate) / 1000);
   const out = new Int16Array(at(opts.leadMs + opts.durationMs + opts.tailMs));
   const peak = 32768 * 10 ** (opts.peakDbfs / 20) / 2.5; // gaussian peaks reach ~2.5 sigma
