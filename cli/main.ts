@@ -3,6 +3,7 @@ import { readPackageJson } from '../runtime/util/package-root.js';
 import { registerCompile } from './compile.js';
 import { registerInit } from './init.js';
 import { CliError, EXIT, processIO, type CliIO } from './io.js';
+import { registerTest } from './test.js';
 import { registerValidate } from './validate.js';
 
 /** Builds the `voiceagent` program; each command registers itself and calls a runtime API. */
@@ -27,6 +28,7 @@ Run \`voiceagent <command> --help\` for a command's options.`,
   registerInit(program, io, setExitCode);
   registerValidate(program, io, setExitCode);
   registerCompile(program, io, setExitCode);
+  registerTest(program, io, setExitCode);
   return program;
 }
 

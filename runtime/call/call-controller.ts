@@ -1,5 +1,5 @@
 import type { AnyActorRef } from 'xstate';
-import { Playout } from '../audio/playout.js';
+import { Playout, type TimedWord } from '../audio/playout.js';
 import type { Vad } from '../audio/vad.js';
 import type { CompiledAgent } from '../compiler/index.js';
 import type { AgentSpec, LocalizedText } from '../dsl/index.js';
@@ -67,6 +67,7 @@ export class CallController {
   private audioOffsetMs = 0;
   private ended = false;
   private cutAtMs: number | undefined;
+  private lastReplyText: string | undefined;
 
   constructor(private readonly deps: CallDeps) {
     this.spec = deps.spec;
@@ -325,8 +326,16 @@ export class CallController {
 
   /** The `reply` actor stopped (state left): cancel whatever is still running. */
   stopReply(reply: Reply | undefined): void {
+    if (reply) this.lastReplyText = reply.text;
     reply?.cancel();
     if (this.reply === reply) this.reply = undefined;
+  }
+
+  /** The current (or last) agent utterance: text, aligned words and heard position. */
+  agentSpeech(): { text: string; words: readonly TimedWord[]; heardMs: number } | undefined {
+    const text = this.reply?.text ?? this.lastReplyText;
+    if (text === undefined) return undefined;
+    return { text, words: this.playout.alignedWords, heardMs: this.playout.heardPositionMs() };
   }
 
   hedge(): void {

@@ -3,6 +3,7 @@ import { createActor, type Actor, type AnyStateMachine } from 'xstate';
 import { compileAgent, type CompiledAgent } from '../compiler/index.js';
 import type { AgentSpec } from '../dsl/index.js';
 import type { CallTransport } from '../transports/types.js';
+import type { TimedWord } from '../audio/playout.js';
 import { realClock, type Clock } from '../util/clock.js';
 import { CallController, type CallProviders } from './call-controller.js';
 import type { CallRecord } from './call-record.js';
@@ -51,6 +52,11 @@ export interface CallSession {
   states(): string[];
   /** True when the chart carries this tag (`agent-speaking`, `caller-speaking`, ...). */
   hasTag(tag: string): boolean;
+  /**
+   * The agent's current utterance as the caller hears it: its text, the aligned words (ms from the utterance's
+   * first sample) and how far playback has got. Undefined before the first reply.
+   */
+  agentSpeech(): { readonly text: string; readonly words: readonly TimedWord[]; readonly heardMs: number } | undefined;
   /** The per-call behaviour (for tools and tests that need to look inside). */
   readonly controller: CallController;
 }
@@ -123,6 +129,7 @@ export function createCallSession(options: CallSessionOptions): CallSession {
     },
     states: () => statePaths(actor.getSnapshot().value),
     hasTag: (tag) => (actor.getSnapshot() as { hasTag(t: string): boolean }).hasTag(tag),
+    agentSpeech: () => controller.agentSpeech(),
   };
 }
 

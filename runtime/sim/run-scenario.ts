@@ -1,0 +1,176 @@
+import { createCallSession, prepareAgent } from '../call/call-session.js';
+import type { CallRecord } from '../call/call-record.js';
+import { isBackchannel } from '../call/text-rules.js';
+import { loadAgent, type AgentSpec } from '../dsl/index.js';
+import { createOfflineProviders, createSimulatedStt } from '../providers/local/index.js';
+import { createRecordingTransport } from '../providers/testing/recording-transport.js';
+import { flushMicrotasks } from '../providers/testing/flush.js';
+import { createSimulatedClock, realClock, type Clock } from '../util/clock.js';
+import { createCallerVoice, callerVoiceFor } from './caller-voice.js';
+import { createChannel } from './channel.js';
+import { evaluateExpectations, measureCall, type CallMeasurements, type CheckResult } from './measure.js';
+import type { Scenario } from './scenario.js';
+import { SimulatedCaller, type CallerActivity } from './simulated-caller.js';
+import { createSound } from './sounds.js';
+
+/** How to run a scenario. */
+export interface RunOptions {
+  /** Run at wall-clock speed instead of on a simulated clock. Default: false. */
+  readonly realtime?: boolean;
+  /** Longest call, in call-time ms, before the run is stopped (and fails). Default: 180000. */
+  readonly maxCallMs?: number;
+  /** Far-end playout delay of the simulated transport (network + jitter buffer), ms. Default: 60. */
+  readonly playoutDelayMs?: number;
+  /** Seed of the channel's noise and packet loss. Default: 1. */
+  readonly seed?: number;
+}
+
+/** Everything a scenario run produced. */
+export interface ScenarioResult {
+  readonly name: string;
+  readonly file: string;
+  readonly agent: string;
+  readonly passed: boolean;
+  readonly checks: readonly CheckResult[];
+  readonly measurements: CallMeasurements;
+  readonly record: CallRecord;
+  readonly activities: readonly CallerActivity[];
+  /** Audio the agent received (caller side, after the channel), and agent audio as the caller heard it. */
+  readonly audio: { readonly sampleRate: number; readonly caller: Int16Array; readonly agent: Int16Array };
+  /** Call time simulated, ms, and the wall time it took. */
+  readonly callMs: number;
+  readonly wallMs: number;
+  /** Set when the run itself failed (timeout, crash); the record is still complete. */
+  readonly error?: string;
+}
+
+
+/** Loads the scenario's agent; throws an error listing the diagnostics if it is invalid. */
+function agentOf(scenario: Scenario): AgentSpec {
+  const loaded = loadAgent({ file: scenario.agentFile });
+  if (!loaded.ok) throw new Error(`agent ${scenario.agentFile} is invalid:\n${loaded.diagnostics.map((d) => `  ${d.line}:${d.column} ${d.message}`).join('\n')}`);
+  return loaded.spec;
+}
+
+/**
+ * Runs one scenario: a simulated caller talks to the agent over a simulated line, with the offline providers
+ * (scripted replies, known-words recognition, eSpeak voices). On a simulated clock by default, so a minute
+ * of call takes about a second; every expectation is checked against what the caller actually heard.
+ */
+export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<ScenarioResult> {
+  const started = performance.now();
+  const spec = agentOf(scenario);
+  // Telephony codecs run at 8 kHz; a linear pcm16 line (a native WebSocket client) at 16 kHz.
+  const SAMPLE_RATE = scenario.channel.codec === 'pcm16' ? 16_000 : 8000;
+  const FRAME = SAMPLE_RATE / 50;
+  const simulated = options.realtime ? undefined : createSimulatedClock();
+  const clock: Clock = simulated ?? realClock;
+  const t0 = clock.now();
+  const stt = createSimulatedStt({ seed: options.seed ?? 1 });
+  const providers = await createOfflineProviders(spec, { clock, sampleRate: SAMPLE_RATE, stt });
+  const transport = createRecordingTransport({ clock, sampleRate: SAMPLE_RATE, playoutDelayMs: options.playoutDelayMs ?? 60 });
+  const session = createCallSession({ agent: prepareAgent(spec), providers, transport, clock });
+  const channel = createChannel({ ...scenario.channel, seed: options.seed ?? 1, sampleRate: SAMPLE_RATE });
+  const callerLanguage = scenario.caller.language ?? spec.languages.default;
+  let callerHungUp = false;
+  const caller = new SimulatedCaller(scenario.script, session, FRAME, {
+    expectWords: (line, language) => stt.expect({ words: line.words, language }),
+    sound: (kind, durationMs) => createSound(kind, { sampleRate: SAMPLE_RATE, ...(durationMs ? { durationMs } : {}) }),
+    isBackchannel: (text) => isBackchannel(text, spec.bargeIn.backchannels),
+    hangup: () => {
+      callerHungUp = true;
+      session.hangup('caller-hangup');
+    },
+  }, (step) => (step.kind === 'say' && step.language) || callerLanguage);
+  const voice = await createCallerVoice();
+  await caller.prepare(voice, (language) => (language === callerLanguage && scenario.caller.voice) || callerVoiceFor(language), SAMPLE_RATE);
+
+  const inboundFrames: Int16Array[] = [];
+  let echoed = 0;
+  let ended = false;
+  session.onEvent((e) => {
+    if (e.type === 'ended') ended = true;
+  });
+  const maxCallMs = options.maxCallMs ?? 180_000;
+  let error: string | undefined;
+  session.start();
+  try {
+    for (;;) {
+      const now = clock.now() - t0;
+      // The caller's phone plays agent audio as it arrives; that is what echoes back.
+      echoed = feedEcho(transport, echoed, clock.now(), channel);
+      const clean = callerHungUp || ended ? undefined : caller.nextFrame(now);
+      const inbound = channel.inbound(clean);
+      // A lost packet reaches the agent as silence (what a jitter buffer without concealment plays out).
+      const frame = inbound ?? new Int16Array(FRAME);
+      inboundFrames.push(frame);
+      if (!ended) session.pushAudio(frame);
+      await advance(clock, simulated, 20);
+      if (ended) break;
+      if (caller.finished && !session.hasTag('agent-speaking') && !session.hasTag('agent-thinking') && now - (caller.lastActivityEndMs ?? now) > 3000) {
+        session.hangup('caller-hangup');
+        break;
+      }
+      if (now > maxCallMs) {
+        error = `the call did not end within ${maxCallMs} ms (script step ${caller.activities.length} of ${scenario.script.length})`;
+        session.hangup('caller-hangup');
+        break;
+      }
+    }
+  } catch (thrown) {
+    error = `run failed: ${(thrown as Error).stack ?? String(thrown)}`;
+    session.hangup('caller-hangup');
+  }
+  await advance(clock, simulated, 200); // let the far end play what it holds
+  const record = await session.done;
+  const measurements = measureCall(record, caller.activities, transport, t0);
+  const checks = evaluateExpectations(scenario.expect, record, measurements);
+  if (error) checks.push({ name: 'call completes', passed: false, detail: error });
+  return {
+    name: scenario.name,
+    file: scenario.file,
+    agent: spec.name,
+    passed: checks.every((c) => c.passed),
+    checks,
+    measurements,
+    record,
+    activities: caller.activities,
+    audio: { sampleRate: SAMPLE_RATE, caller: concat(inboundFrames), agent: transport.heardSamples() },
+    callMs: clock.now() - t0,
+    wallMs: performance.now() - started,
+    ...(error ? { error } : {}),
+  };
+}
+
+/** Feeds the channel's echo path with agent frames whose playback has started at the caller's phone. */
+function feedEcho(transport: ReturnType<typeof createRecordingTransport>, from: number, nowMs: number, channel: ReturnType<typeof createChannel>): number {
+  let i = from;
+  const sent = transport.sent;
+  while (i < sent.length && sent[i]!.playAtMs <= nowMs) {
+    if (!sent[i]!.dropped) channel.agentFrame(sent[i]!.samples);
+    i++;
+  }
+  return i;
+}
+
+async function advance(clock: Clock, simulated: ReturnType<typeof createSimulatedClock> | undefined, ms: number): Promise<void> {
+  if (!simulated) {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return;
+  }
+  for (let t = 0; t < ms; t += 5) {
+    simulated.advance(5);
+    await flushMicrotasks();
+  }
+  void clock;
+}
+
+function concat(frames: readonly Int16Array[]): Int16Array {
+  const out = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
+  let offset = 0;
+  for (const f of frames) {
+    out.set(f, offset);
+    offset += f.length;
+  }
+  return out;
+}

@@ -1,0 +1,137 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { sortDiagnostics, type Diagnostic } from '../dsl/diagnostics.js';
+import { checkAgainstSchema } from '../dsl/schema-check.js';
+import { parseYamlSource } from '../dsl/yaml-source.js';
+
+/** When a script step starts (see `schemas/scenario.schema.json`). */
+export interface StepTiming {
+  readonly agentSpeaking: boolean;
+  readonly sentence: number;
+  readonly afterMs: number;
+  readonly gapMs: number;
+}
+
+/** One caller action. */
+export type ScenarioStep =
+  | { readonly kind: 'say'; readonly text: string; readonly language?: string; readonly when: StepTiming }
+  | { readonly kind: 'noise'; readonly sound: 'cough' | 'door' | 'breath'; readonly durationMs?: number; readonly when: StepTiming }
+  | { readonly kind: 'pause'; readonly ms: number; readonly when: StepTiming }
+  | { readonly kind: 'hangup'; readonly when: StepTiming };
+
+/** Line conditions. */
+export interface ChannelSpec {
+  readonly codec: 'pcmu' | 'pcma' | 'pcm16';
+  readonly noise?: { readonly type: 'white' | 'pink' | 'babble'; readonly snrDb: number };
+  readonly echo?: { readonly delayMs: number; readonly attenuationDb: number };
+  readonly packetLossPct: number;
+}
+
+/** Checks on the finished call. */
+export interface ScenarioExpectations {
+  readonly bargeIns?: { readonly count?: number; readonly maxReactionMs?: number };
+  readonly falseBargeIns?: number;
+  readonly transcriptContains?: readonly string[];
+  readonly respondsIn?: string;
+  readonly heardOnly?: boolean;
+  readonly latencyP95Ms?: number;
+}
+
+/** A validated scenario, defaults applied. */
+export interface Scenario {
+  readonly file: string;
+  readonly name: string;
+  readonly description?: string;
+  /** Absolute path of the agent file. */
+  readonly agentFile: string;
+  readonly caller: { readonly language?: string; readonly voice?: string };
+  readonly channel: ChannelSpec;
+  readonly script: readonly ScenarioStep[];
+  readonly expect: ScenarioExpectations;
+}
+
+/** Outcome of loading a scenario file. */
+export type ScenarioLoadResult =
+  | { readonly ok: true; readonly scenario: Scenario; readonly diagnostics: readonly Diagnostic[] }
+  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+
+interface RawStep {
+  say?: string;
+  language?: string;
+  noise?: 'cough' | 'door' | 'breath';
+  durationMs?: number;
+  pauseMs?: number;
+  hangup?: true;
+  when: StepTiming;
+}
+
+interface RawScenario {
+  name: string;
+  description?: string;
+  agent: string;
+  caller: { language?: string; voice?: string };
+  channel: ChannelSpec;
+  script: RawStep[];
+  expect: ScenarioExpectations;
+}
+
+/**
+ * Loads a scenario file: YAML with positions, `schemas/scenario.schema.json`, then the agent reference
+ * (relative to the scenario file, or `agentOverride`) must exist. Never throws for bad input.
+ */
+export function loadScenario(input: { readonly file: string; readonly text?: string; readonly agentOverride?: string }): ScenarioLoadResult {
+  const { file } = input;
+  let text = input.text;
+  if (text === undefined) {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      return { ok: false, diagnostics: [{ file, line: 0, column: 0, severity: 'error', code: 'io-error', path: '', message: `cannot read scenario file: ${(error as Error).message}` }] };
+    }
+  }
+  const source = parseYamlSource(text, file);
+  const diagnostics: Diagnostic[] = [...source.diagnostics];
+  if (source.broken) return { ok: false, diagnostics: sortDiagnostics(diagnostics) };
+  if (source.data === null || typeof source.data !== 'object' || Array.isArray(source.data)) {
+    diagnostics.push({ file, line: 1, column: 1, severity: 'error', code: 'not-a-mapping', path: '', message: 'a scenario file must be a YAML mapping' });
+    return { ok: false, diagnostics };
+  }
+  diagnostics.push(...checkAgainstSchema('scenario', source.data, source));
+  const raw = source.data as RawScenario;
+  const agentFile = input.agentOverride ? resolve(input.agentOverride) : typeof raw.agent === 'string' ? resolve(dirname(file), raw.agent) : undefined;
+  if (agentFile && !existsSync(agentFile)) {
+    diagnostics.push({
+      file,
+      ...source.valueAt(['agent']),
+      severity: 'error',
+      code: 'reference',
+      path: 'agent',
+      message: `agent file not found: ${agentFile}`,
+      hint: 'the path is relative to the scenario file; or pass --agent FILE',
+    });
+  }
+  const sorted = sortDiagnostics(diagnostics);
+  if (sorted.some((d) => d.severity === 'error') || !agentFile) return { ok: false, diagnostics: sorted };
+  return {
+    ok: true,
+    diagnostics: sorted,
+    scenario: {
+      file,
+      name: raw.name,
+      ...(raw.description ? { description: raw.description } : {}),
+      agentFile,
+      caller: raw.caller,
+      channel: raw.channel,
+      script: raw.script.map(toStep),
+      expect: raw.expect,
+    },
+  };
+}
+
+function toStep(raw: RawStep): ScenarioStep {
+  const when = raw.when;
+  if (raw.say !== undefined) return { kind: 'say', text: raw.say, ...(raw.language ? { language: raw.language } : {}), when };
+  if (raw.noise !== undefined) return { kind: 'noise', sound: raw.noise, ...(raw.durationMs ? { durationMs: raw.durationMs } : {}), when };
+  if (raw.pauseMs !== undefined) return { kind: 'pause', ms: raw.pauseMs, when };
+  return { kind: 'hangup', when };
+}

@@ -1,0 +1,163 @@
+import type { CallSession } from '../call/call-session.js';
+import type { CallerLine, CallerVoice } from './caller-voice.js';
+import type { ScenarioStep } from './scenario.js';
+
+/** What the caller did when, in call time (ms), for the report and for classifying barge-ins. */
+export interface CallerActivity {
+  readonly step: number;
+  readonly kind: 'say' | 'backchannel' | 'noise' | 'pause' | 'hangup';
+  readonly text?: string;
+  readonly startMs: number;
+  /** Call time of the first word (say) or first sample (noise). */
+  readonly onsetMs: number;
+  endMs: number;
+  /** Call time the last word ends (say), or the sound ends (noise). */
+  readonly speechEndMs: number;
+  /** The step was timed to start while the agent was speaking. */
+  readonly duringAgentSpeech: boolean;
+}
+
+/** Sentence boundaries: a sentence ends at `.`, `!`, `?` (or their CJK forms) followed by space or end. */
+function sentenceStarts(text: string): number[] {
+  const starts = [0];
+  const re = /[.!?。！？]+\s+/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) starts.push(m.index + m[0].length);
+  return starts;
+}
+
+/** The callbacks the simulated caller needs from the run loop. */
+export interface CallerHooks {
+  /** Tells the simulated recogniser what the caller is about to say (word times from the next frame on). */
+  expectWords(line: CallerLine, language: string): void;
+  /** A non-speech sound of `durationMs` (PCM returned for the channel). */
+  sound(kind: 'cough' | 'door' | 'breath', durationMs: number | undefined): Int16Array;
+  /** Is this text a backchannel for the agent under test? */
+  isBackchannel(text: string): boolean;
+  hangup(): void;
+}
+
+/**
+ * Executes a scenario script against a call, one 20 ms frame at a time: decides when each step starts
+ * (after the agent's reply, or a set time into one of its sentences), and produces the caller's audio.
+ */
+export class SimulatedCaller {
+  readonly activities: CallerActivity[] = [];
+  private index = 0;
+  private audio: Int16Array | undefined;
+  private audioPos = 0;
+  private pauseUntil = 0;
+  private agentWasSpeaking = false;
+  /** Call time the agent last stopped speaking (or the call started). */
+  private agentIdleSince = 0;
+  /** A `say` is waiting for the agent's reply: the next default step waits for it to start and end. */
+  private awaitingReply = false;
+  private awaitingSince = 0;
+  private readonly lines = new Map<number, CallerLine>();
+
+  constructor(
+    private readonly script: readonly ScenarioStep[],
+    private readonly session: CallSession,
+    private readonly frameSamples: number,
+    private readonly hooks: CallerHooks,
+    private readonly languageOf: (step: ScenarioStep) => string,
+  ) {}
+
+  /** Synthesises every `say` line up front (offline, instant). */
+  async prepare(voice: CallerVoice, voiceFor: (language: string) => string, sampleRate: number): Promise<void> {
+    for (const [i, step] of this.script.entries()) {
+      if (step.kind !== 'say') continue;
+      const language = this.languageOf(step);
+      this.lines.set(i, await voice.synthesize(step.text, { voice: voiceFor(language), language, sampleRate }));
+    }
+  }
+
+  /** True when every step has run and the caller is quiet. */
+  get finished(): boolean {
+    return this.index >= this.script.length && this.audio === undefined;
+  }
+
+  /** Time (call ms) the last step ended, or undefined while steps remain. */
+  get lastActivityEndMs(): number | undefined {
+    return this.finished ? (this.activities[this.activities.length - 1]?.endMs ?? 0) : undefined;
+  }
+
+  /** Produces the caller's clean audio for the frame ending at `nowMs` (undefined: silent). */
+  nextFrame(nowMs: number): Int16Array | undefined {
+    this.trackAgent(nowMs);
+    if (this.audio === undefined && nowMs >= this.pauseUntil && this.index < this.script.length && this.due(this.script[this.index]!, nowMs)) {
+      this.begin(this.index, nowMs);
+      this.index++;
+    }
+    if (this.audio === undefined) return undefined;
+    const frame = new Int16Array(this.frameSamples);
+    frame.set(this.audio.subarray(this.audioPos, this.audioPos + this.frameSamples));
+    this.audioPos += this.frameSamples;
+    if (this.audioPos >= this.audio.length) {
+      this.audio = undefined;
+      const last = this.activities[this.activities.length - 1];
+      if (last) last.endMs = nowMs + 20;
+    }
+    return frame;
+  }
+
+  private trackAgent(nowMs: number): void {
+    const speaking = this.session.hasTag('agent-speaking') || this.session.hasTag('agent-thinking');
+    if (speaking && this.awaitingReply && nowMs > this.awaitingSince) this.awaitingReply = false;
+    if (this.agentWasSpeaking && !speaking) this.agentIdleSince = nowMs;
+    this.agentWasSpeaking = speaking;
+  }
+
+  private due(step: ScenarioStep, nowMs: number): boolean {
+    const when = step.when;
+    if (when.agentSpeaking) {
+      const speech = this.session.agentSpeech();
+      if (!speech || !this.session.hasTag('agent-speaking')) return false;
+      const starts = sentenceStarts(speech.text);
+      const charStart = starts[Math.min(when.sentence, starts.length) - 1] ?? 0;
+      const word = speech.words.find((w) => w.charStart >= charStart);
+      if (!word) return false;
+      return speech.heardMs >= word.startMs + when.afterMs;
+    }
+    if (this.agentWasSpeaking) return false;
+    // After a `say`, wait for the agent's answer to start (and end), but not forever: a backchannel or a
+    // statement may get no reply.
+    if (this.awaitingReply && nowMs - this.awaitingSince < 4000) return false;
+    const quietSince = Math.max(this.agentIdleSince, this.awaitingSince);
+    return nowMs - quietSince >= when.gapMs;
+  }
+
+  private begin(i: number, nowMs: number): void {
+    const step = this.script[i]!;
+    const base = { step: i, startMs: nowMs, duringAgentSpeech: step.when.agentSpeaking };
+    switch (step.kind) {
+      case 'say': {
+        const line = this.lines.get(i)!;
+        this.audio = line.pcm;
+        this.audioPos = 0;
+        this.hooks.expectWords(line, this.languageOf(step));
+        const kind = this.hooks.isBackchannel(step.text) ? 'backchannel' : 'say';
+        const endMs = nowMs + (line.pcm.length / this.frameSamples) * 20;
+        const speechEndMs = nowMs + (line.words[line.words.length - 1]?.endMs ?? 0);
+        this.activities.push({ ...base, kind, text: step.text, onsetMs: nowMs + (line.words[0]?.startMs ?? 0), endMs, speechEndMs });
+        this.awaitingReply = kind === 'say';
+        this.awaitingSince = nowMs + (line.pcm.length / this.frameSamples) * 20;
+        return;
+      }
+      case 'noise': {
+        this.audio = this.hooks.sound(step.sound, step.durationMs);
+        this.audioPos = 0;
+        const endMs = nowMs + (this.audio.length / this.frameSamples) * 20;
+        this.activities.push({ ...base, kind: 'noise', text: step.sound, onsetMs: nowMs, endMs, speechEndMs: endMs });
+        return;
+      }
+      case 'pause':
+        this.pauseUntil = nowMs + step.ms;
+        this.activities.push({ ...base, kind: 'pause', onsetMs: nowMs, endMs: nowMs + step.ms, speechEndMs: nowMs });
+        return;
+      case 'hangup':
+        this.activities.push({ ...base, kind: 'hangup', onsetMs: nowMs, endMs: nowMs, speechEndMs: nowMs });
+        this.hooks.hangup();
+        return;
+    }
+  }
+}
