@@ -19,6 +19,11 @@ export interface PlayoutHooks {
   onFirstFrame(utteranceId: number): void;
   /** Every frame of a complete utterance has been sent. */
   onDrained(utteranceId: number): void;
+  /**
+   * Each frame just handed to the transport, as sent (gain and fade applied): the echo reference. Called
+   * synchronously; the frame may be a view into playout's buffer, so copy what you keep.
+   */
+  onFrameSent?(frame: Int16Array): void;
 }
 
 /**
@@ -206,6 +211,14 @@ export class Playout {
       const end = start + alignment.durationMs[i]!;
       if (isSpace(ch)) {
         if (this.pendingWord) this.closeWord(start);
+      } else if (isCjk(ch)) {
+        // Chinese and Japanese have no spaces: each character is a unit the caller hears (and a cut point).
+        if (this.pendingWord) this.closeWord(start);
+        this.pendingWord = { text: ch, startMs: start, charStart: this.text.length };
+        this.text += ch;
+        this.alignedMs = end;
+        this.closeWord(end);
+        continue;
       } else if (this.pendingWord) {
         this.pendingWord.text += ch;
       } else {
@@ -248,6 +261,7 @@ export class Playout {
     }
     this.position += n;
     this.transport.sendAudio(frame);
+    this.hooks.onFrameSent?.(frame);
     if (!this.firstFrameSent) {
       this.firstFrameSent = true;
       this.hooks.onFirstFrame(this.utteranceId);
@@ -286,4 +300,10 @@ export class Playout {
 function isSpace(ch: string): boolean {
   const c = ch.charCodeAt(0);
   return c === 32 || c === 9 || c === 10 || c === 13 || c === 0xa0;
+}
+
+/** Chinese/Japanese characters (kana, CJK unified ideographs, compatibility ideographs). */
+function isCjk(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  return (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff);
 }

@@ -1,4 +1,5 @@
 import type { AnyActorRef } from 'xstate';
+import { createEchoHandler } from '../audio/echo.js';
 import { Playout, type TimedWord } from '../audio/playout.js';
 import type { Vad } from '../audio/vad.js';
 import type { CompiledAgent } from '../compiler/index.js';
@@ -68,6 +69,7 @@ export class CallController {
   private ended = false;
   private cutAtMs: number | undefined;
   private lastReplyText: string | undefined;
+  private lateForDiscarded = false;
 
   constructor(private readonly deps: CallDeps) {
     this.spec = deps.spec;
@@ -86,7 +88,8 @@ export class CallController {
     };
     this.bargeIns = new BargeInTracker(this.record.bargeIns, (event) => this.emit(event));
     const vad = deps.spec.turnTaking.vad;
-    this.pipeline = new InboundPipeline(deps.providers.vad, { threshold: vad.threshold, minSpeechMs: vad.minSpeechMs, milestonesMs: deps.compiled.speechMilestonesMs }, {
+    const echo = createEchoHandler({ ...deps.spec.echo, sampleRate: deps.transport.sampleRate });
+    this.pipeline = new InboundPipeline(deps.providers.vad, { threshold: vad.threshold, minSpeechMs: vad.minSpeechMs, milestonesMs: deps.compiled.speechMilestonesMs, echo }, {
       onSpeechStart: (onsetMs) => this.send({ type: 'CALLER.SPEECH_START', onsetMs: onsetMs + this.audioOffsetMs }),
       onSpeechMilestone: (speechMs) => this.send({ type: 'CALLER.SPEECH_MS', speechMs }),
       onSpeechEnd: (lastSpeechMs) => this.send({ type: 'CALLER.SPEECH_END', lastSpeechMs: lastSpeechMs + this.audioOffsetMs }),
@@ -94,6 +97,7 @@ export class CallController {
     this.playout = new Playout(deps.clock, deps.transport, {
       onFirstFrame: () => this.noteFirstFrame(),
       onDrained: () => this.send({ type: 'PLAYOUT.DRAINED' }),
+      onFrameSent: (frame) => echo.onOutbound(frame),
     });
   }
 
@@ -115,12 +119,14 @@ export class CallController {
     const { stt } = this.deps.providers;
     this.stt = stt.start({ language: this.language, languageHints: this.spec.stt.languageHints, sampleRate: this.deps.transport.sampleRate }, {
       onPartial: (t) => {
-        this.utterance.notePartial(t);
         this.emit({ type: 'transcript', atMs: this.now(), final: false, text: t.text, ...(t.language ? { language: t.language } : {}) });
+        if (this.lateForDiscarded) return;
+        this.utterance.notePartial(t);
         this.send({ type: 'STT.PARTIAL', transcript: t });
       },
       onFinal: (t) => {
         this.emit({ type: 'transcript', atMs: this.now(), final: true, text: t.text, ...(t.language ? { language: t.language } : {}) });
+        if (this.lateForDiscarded) return;
         this.send({ type: 'STT.FINAL', transcript: t });
       },
       onError: (error) => this.recordFailure('stt', error),
@@ -142,6 +148,7 @@ export class CallController {
     this.lastCallerActivityAt = this.now();
     this.reprompts = 0;
     this.emit({ type: 'caller.speech', atMs: this.now(), speaking: true });
+    this.lateForDiscarded = false;
     if (this.isAgentSpeaking()) this.bargeIns.onset(onsetMs);
   }
 
@@ -159,6 +166,9 @@ export class CallController {
   discardUtterance(): void {
     this.utterance = new CallerUtterance();
     this.pipeline.resetUtterance();
+    // The recogniser lags the audio: words it reports before the caller's next speech onset belong to what
+    // was just discarded (a backchannel, a committed turn) and must not start the next turn.
+    this.lateForDiscarded = !this.pipeline.isSpeaking;
   }
 
   isAgentSpeaking(): boolean {

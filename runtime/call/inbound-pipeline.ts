@@ -1,3 +1,4 @@
+import type { EchoHandler } from '../audio/echo.js';
 import { FRAME_MS } from '../audio/frames.js';
 import type { Vad } from '../audio/vad.js';
 
@@ -20,10 +21,15 @@ export interface InboundOptions {
   readonly minSpeechMs: number;
   /** Speech totals at which `onSpeechMilestone` fires (from the compiled agent). */
   readonly milestonesMs: readonly number[];
+  /**
+   * Echo handling (the agent's `echo`), applied before the VAD: the VAD judges the frame it returns, and a
+   * frame it cannot tell from our own echo never counts as speech. None: every frame is trusted.
+   */
+  readonly echo?: EchoHandler;
 }
 
 /**
- * Per-frame caller audio analysis: VAD -> onset/offset with hysteresis -> speech-duration milestones.
+ * Per-frame caller audio analysis: echo handling -> VAD -> onset/offset with hysteresis -> speech-duration milestones.
  * Time is audio time (frames x 20 ms), so decisions do not depend on network jitter.
  *
  * Per-frame cost is one VAD call and a few comparisons; nothing allocates.
@@ -67,7 +73,9 @@ export class InboundPipeline {
 
   /** Processes one 20 ms frame. */
   pushFrame(frame: Int16Array): void {
-    const isSpeech = this.vad.speechProbability(frame) >= this.options.threshold;
+    const echo = this.options.echo?.process(frame);
+    // The VAD sees every frame (it keeps state), echo or not; the echo verdict can only veto its decision.
+    const isSpeech = this.vad.speechProbability(echo ? echo.frame : frame) >= this.options.threshold && (echo?.speechAllowed ?? true);
     const frameStart = this.audioMs;
     this.audioMs += FRAME_MS;
     if (isSpeech) {

@@ -3,7 +3,7 @@ import type { CompiledAgent, MachineConfig, StateNodeConfig } from '../compiler/
 import type { CallController } from './call-controller.js';
 import type { MachineEvent } from './events.js';
 import type { Reply } from './reply.js';
-import { confidentWords, containsPhrase, endpointSilenceMs, isBackchannel, mayBeBackchannel } from './text-rules.js';
+import { confidentWords, containsPhrase, countWords, endpointSilenceMs, isBackchannel, mayBeBackchannel } from './text-rules.js';
 
 /** Statechart context: one reference to the call's controller, which owns the call state. */
 export interface CallContext {
@@ -56,7 +56,7 @@ const guards = {
   languageSwitch: (args: Args, p: Params) => {
     const t = transcriptOf(args.event);
     if (!t?.language || t.language !== p.to || c(args).language === p.to) return false;
-    return (t.languageConfidence ?? 0) >= Number(p.minConfidence) && t.words.length >= Number(p.minWords);
+    return (t.languageConfidence ?? 0) >= Number(p.minConfidence) && countWords(t.text) >= Number(p.minWords);
   },
 };
 
@@ -138,6 +138,7 @@ export function createCallMachine(compiled: CompiledAgent): AnyStateMachine {
     delays: {
       falseInterruptionResumeMs: fixed.falseInterruptionResumeMs ?? 1200,
       sttFinalTimeoutMs: fixed.sttFinalTimeoutMs ?? 1500,
+      endpointMaxSilenceMs: fixed.endpointMaxSilenceMs ?? 1200,
       endpointDelayMs: ({ context }: { context: CallContext }) => endpointDelay(context.controller),
       firstTokenTimeoutMs: ({ context }: { context: CallContext }) => context.controller.firstTokenTimeoutMs(),
       callerSilenceMs: ({ context }: { context: CallContext }) => context.controller.callerSilenceDelayMs(),

@@ -15,6 +15,18 @@ export function normalizeWords(text: string): string[] {
     .filter(Boolean);
 }
 
+const CJK_CHAR = /[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]/gu;
+
+/**
+ * Words in a text, counting each Chinese or Japanese character as one (those scripts have no spaces, and a
+ * character is closer to a word than a whole clause is).
+ */
+export function countWords(text: string): number {
+  const cjk = text.match(CJK_CHAR)?.length ?? 0;
+  const rest = normalizeWords(text.replace(CJK_CHAR, ' ')).length;
+  return cjk + rest;
+}
+
 /** True when the whole utterance is one of the backchannel phrases (possibly repeated: "yeah yeah"). */
 export function isBackchannel(text: string, backchannels: readonly string[]): boolean {
   const words = normalizeWords(text);

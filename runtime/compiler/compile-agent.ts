@@ -45,6 +45,7 @@ export function compileAgent(spec: AgentSpec, options: { sourceHash?: string } =
     delays: {
       falseInterruptionResumeMs: bargeIn.falseInterruption.resumeAfterMs,
       sttFinalTimeoutMs: STT_FINAL_TIMEOUT_MS,
+      endpointMaxSilenceMs: turnTaking.endpointing.maxSilenceMs,
     },
     dynamicDelays: {
       endpointDelayMs: { ...turnTaking.endpointing },

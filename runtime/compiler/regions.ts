@@ -123,6 +123,11 @@ function interruptPhraseTransition(spec: AgentSpec): TransitionConfig {
   };
 }
 
+function thinkingConfirm(spec: AgentSpec) {
+  const { minSpeechMs, minWords, minConfidence } = spec.bargeIn.confirm;
+  return { minSpeechMs, minWords: Math.max(1, minWords), minConfidence, backchannels: [...spec.bargeIn.backchannels] };
+}
+
 function thinkingState(spec: AgentSpec): StateNodeConfig {
   return {
     tags: ['agent-thinking'],
@@ -132,8 +137,9 @@ function thinkingState(spec: AgentSpec): StateNodeConfig {
       'REPLY.FIRST_AUDIO': { target: 'speaking' },
       ...(spec.bargeIn.enabled
         ? {
-            'CALLER.SPEECH_MS': {
-              guard: { type: 'speechAtLeast', params: { ms: spec.bargeIn.pauseAfterMs } },
+            // Words are required, not just voice activity: background chatter must not throw a reply away.
+            'STT.PARTIAL': {
+              guard: { type: 'bargeInConfirmed', params: thinkingConfirm(spec) },
               target: `${AGENT}.idle`,
               actions: 'abandonReply',
               description: 'The caller speaks again before we answered: abort this reply; the next one covers both utterances.',
@@ -177,10 +183,20 @@ export function turnRegion(spec: AgentSpec): StateNodeConfig {
           ],
           'STT.FINAL': {
             guard: 'utteranceInProgress',
+            target: 'finalHeard',
             actions: 'noteFinalTranscript',
             description: 'A final before the end of speech (fast recogniser) or after the caller went on (slow one) still belongs to this turn.',
           },
         },
+      },
+      finalHeard: {
+        description: `The recogniser finalised the words while the VAD still hears sound (background chatter, a TV): without new words for ${endpointing.maxSilenceMs} ms the turn ends anyway.`,
+        on: {
+          'CALLER.SPEECH_END': { target: 'endpointing' },
+          'STT.PARTIAL': { target: 'listening', description: 'More words: the caller is still talking.' },
+          'STT.FINAL': { actions: 'noteFinalTranscript' },
+        },
+        after: { endpointMaxSilenceMs: { target: 'committing' } },
       },
       endpointing: {
         description: `Silence after caller speech: end the turn after ${endpointing.minSilenceMs}-${endpointing.maxSilenceMs} ms depending on the words.`,

@@ -83,5 +83,23 @@ function assemble(chunks: readonly TtsChunk[], sampleRate: number): CallerLine {
     offset += chunk.pcm.length;
   }
   if (current) words.push(current);
-  return { pcm, words };
+  return { pcm, words: words.flatMap(splitCjk) };
+}
+
+const CJK = /[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]/u;
+
+/**
+ * Chinese and Japanese are written without spaces, so the synthesiser's "word" can be a whole clause. A
+ * recogniser reveals such text character by character; split it so the simulated one does too (punctuation
+ * stays with the character before it, time is shared evenly).
+ */
+function splitCjk(word: { text: string; startMs: number; endMs: number }): Array<{ text: string; startMs: number; endMs: number }> {
+  if (!CJK.test(word.text)) return [word];
+  const pieces: string[] = [];
+  for (const ch of word.text) {
+    if (CJK.test(ch) || pieces.length === 0) pieces.push(ch);
+    else pieces[pieces.length - 1] += ch;
+  }
+  const step = (word.endMs - word.startMs) / pieces.length;
+  return pieces.map((text, i) => ({ text, startMs: word.startMs + i * step, endMs: word.startMs + (i + 1) * step }));
 }

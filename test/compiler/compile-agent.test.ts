@@ -238,7 +238,8 @@ describe('compiled numbers come from the YAML', () => {
     });
     const speaking = stateAt(compiled.machine, [...RESPONDING, 'speaking']);
     expect(speaking.on?.['CALLER.SPEECH_MS']).toMatchObject({ guard: { type: 'speechAtLeast', params: { ms: 70 } }, target: 'paused' });
-    expect(stateAt(compiled.machine, [...RESPONDING, 'thinking']).on?.['CALLER.SPEECH_MS']).toMatchObject({ guard: { type: 'speechAtLeast', params: { ms: 70 } } });
+    // While thinking, only a confirmed interruption (words, not bare voice activity) abandons the reply.
+    expect(stateAt(compiled.machine, [...RESPONDING, 'thinking']).on?.['STT.PARTIAL']).toMatchObject({ guard: { type: 'bargeInConfirmed', params: { minSpeechMs: 310, minWords: 1 } } });
     const paused = stateAt(compiled.machine, [...RESPONDING, 'paused']);
     expect(paused.on?.['CALLER.SPEECH_MS']).toMatchObject({ guard: { type: 'bargeInConfirmed', params: { minSpeechMs: 310, minWords: 1, minConfidence: 0.6 } } });
     expect(paused.after).toHaveProperty('falseInterruptionResumeMs');
@@ -249,7 +250,7 @@ describe('compiled numbers come from the YAML', () => {
   it('carries the example agents\' own numbers', () => {
     const receptionist = compileAgent(load('receptionist.yaml').spec);
     expect(receptionist.speechMilestonesMs).toEqual([80, 250]);
-    expect(receptionist.delays).toEqual({ falseInterruptionResumeMs: 1200, sttFinalTimeoutMs: 1500 });
+    expect(receptionist.delays).toEqual({ falseInterruptionResumeMs: 1200, sttFinalTimeoutMs: 1500, endpointMaxSilenceMs: 1200 });
     expect(receptionist.dynamicDelays.endpointDelayMs).toMatchObject({ minSilenceMs: 300, maxSilenceMs: 1200 });
     expect(receptionist.dynamicDelays.firstTokenTimeoutMs).toMatchObject({ models: { smart: { firstTokenTimeoutMs: 700, fallback: 'fast' } } });
 
@@ -268,13 +269,13 @@ describe('compiled numbers come from the YAML', () => {
     const compiled = variant('receptionist.yaml', (doc) => {
       doc.bargeIn.enabled = false;
     });
-    // paused and interrupted are still emitted (unreachable), with their own transitions between each other.
     const fromOutside = (into: string) =>
       transitionsInto(compiled.machine, [...RESPONDING, into]).filter((t) => !/^active\.agent\.responding\.(paused|interrupted) /.test(t));
     expect(fromOutside('paused')).toEqual([]);
     expect(fromOutside('interrupted')).toEqual([]);
     expect(Object.keys(stateAt(compiled.machine, [...RESPONDING, 'speaking']).on ?? {})).toEqual(['PLAYOUT.DRAINED']);
-    expect(stateAt(compiled.machine, [...RESPONDING, 'thinking']).on?.['CALLER.SPEECH_MS']).toBeUndefined();
+    expect(stateAt(compiled.machine, [...RESPONDING, 'thinking']).on?.['STT.PARTIAL']).toBeUndefined();
+    expect(Object.keys(stateAt(compiled.machine, RESPONDING).states ?? {})).toEqual(['thinking', 'speaking']);
     expect(compiled.speechMilestonesMs).toEqual([]);
     expect(toMermaid(compiled.machine)).not.toMatch(/_(speaking|thinking) --> active_agent_responding_(paused|interrupted) /);
 

@@ -185,10 +185,22 @@ function transcriptOf(utterance: TimedUtterance, count: number, final: boolean):
   // Words already followed by a revealed word are stable; in the final, every word is.
   const words = final && utterance.finalWords ? utterance.finalWords : utterance.words.slice(0, count).map((word, index) => ({ ...word, stable: final || index < count - 1 }));
   return {
-    text: words.map((word) => word.text).join(' '),
+    text: joinWords(words.map((word) => word.text)),
     words,
     language: utterance.language,
     languageConfidence: utterance.languageConfidence,
     final,
   };
+}
+
+const CJK_EDGE = /[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]/u;
+
+/** Joins recognised words with spaces, except between Chinese/Japanese characters, which are written without. */
+function joinWords(words: readonly string[]): string {
+  let text = '';
+  for (const word of words) {
+    if (text && !(CJK_EDGE.test(text[text.length - 1]!) && CJK_EDGE.test(word[0] ?? ''))) text += ' ';
+    text += word;
+  }
+  return text;
 }
