@@ -8,7 +8,7 @@
  * `size`, so `inverse(forward(x)) === x`. Spectra hold bins 0..size/2 (the others are conjugate mirrors).
  */
 export interface RealFft {
-  /** Transform length (a power of two, at least 4). */
+  /** Transform length (a power of two, at least 8). */
   readonly size: number;
   /** Number of spectrum bins kept: `size / 2 + 1`. */
   readonly bins: number;
@@ -20,7 +20,7 @@ export interface RealFft {
 
 /** Creates a real FFT of `size` points. */
 export function createRealFft(size: number): RealFft {
-  if (!Number.isInteger(size) || size < 4 || (size & (size - 1)) !== 0) throw new RangeError(`FFT size must be a power of two >= 4, got ${size}`);
+  if (!Number.isInteger(size) || size < 8 || (size & (size - 1)) !== 0) throw new RangeError(`FFT size must be a power of two >= 8, got ${size}`);
   const half = size / 2;
   const bins = half + 1;
   const bitReverse = new Uint32Array(half);
@@ -59,8 +59,26 @@ export function createRealFft(size: number): RealFft {
         zi[j] = ti;
       }
     }
+    // The first two stages need no multiplications (twiddles 1 and -/+i): one radix-4 pass.
+    for (let a = 0; a + 3 < half; a += 4) {
+      const r0 = zr[a]! + zr[a + 1]!, i0 = zi[a]! + zi[a + 1]!;
+      const r1 = zr[a]! - zr[a + 1]!, i1 = zi[a]! - zi[a + 1]!;
+      const r2 = zr[a + 2]! + zr[a + 3]!, i2 = zi[a + 2]! + zi[a + 3]!;
+      const r3 = zr[a + 2]! - zr[a + 3]!, i3 = zi[a + 2]! - zi[a + 3]!;
+      // (r3, i3) times -i (forward) or +i (inverse).
+      const t3r = sign < 0 ? i3 : -i3;
+      const t3i = sign < 0 ? -r3 : r3;
+      zr[a] = r0 + r2;
+      zi[a] = i0 + i2;
+      zr[a + 2] = r0 - r2;
+      zi[a + 2] = i0 - i2;
+      zr[a + 1] = r1 + t3r;
+      zi[a + 1] = i1 + t3i;
+      zr[a + 3] = r1 - t3r;
+      zi[a + 3] = i1 - t3i;
+    }
     const twiddleIm = sign < 0 ? sinHalf : sinHalfInverse;
-    for (let span = 1; span < half; span <<= 1) {
+    for (let span = 4; span < half; span <<= 1) {
       const stride = half / (2 * span);
       for (let k = 0; k < span; k++) {
         const wr = cosHalf[k * stride]!;
