@@ -127,6 +127,10 @@ export function evaluateExpectations(expect: ScenarioExpectations, record: CallR
       detail: interrupted.length ? interrupted.map((e) => `heard "${truncate(e.text, 60)}" of "${truncate(e.intendedText ?? '', 60)}"`).join('; ') : 'no interrupted agent message',
     });
   }
+  if (expect.turns !== undefined) {
+    const texts = record.turns.map((t) => `"${truncate(t.userText, 40)}"`).join(', ');
+    checks.push({ name: `caller turns = ${expect.turns}`, passed: record.turns.length === expect.turns, detail: `${record.turns.length}: ${texts}` });
+  }
   if (expect.latencyP95Ms !== undefined) {
     const p95 = percentile(m.responseLatenciesMs, 0.95);
     checks.push({ name: `response latency p95 <= ${expect.latencyP95Ms} ms`, passed: p95 !== undefined && p95 <= expect.latencyP95Ms, detail: `latencies (end of caller speech -> agent audio heard): ${m.responseLatenciesMs.join(', ') || 'none'} ms` });

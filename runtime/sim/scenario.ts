@@ -10,6 +10,7 @@ export interface StepTiming {
   readonly sentence: number;
   readonly afterMs: number;
   readonly gapMs: number;
+  readonly afterPreviousMs?: number;
 }
 
 /** One caller action. */
@@ -35,6 +36,7 @@ export interface ScenarioExpectations {
   readonly respondsIn?: string;
   readonly heardOnly?: boolean;
   readonly latencyP95Ms?: number;
+  readonly turns?: number;
 }
 
 /** A validated scenario, defaults applied. */

@@ -109,6 +109,10 @@ export class SimulatedCaller {
 
   private due(step: ScenarioStep, nowMs: number): boolean {
     const when = step.when;
+    if (when.afterPreviousMs !== undefined) {
+      const previous = this.activities[this.activities.length - 1];
+      return nowMs >= (previous?.endMs ?? 0) + when.afterPreviousMs;
+    }
     if (when.agentSpeaking) {
       const speech = this.session.agentSpeech();
       if (!speech || !this.session.hasTag('agent-speaking')) return false;

@@ -25,7 +25,7 @@ describe('README', () => {
   });
 
   it('gives the set-up commands exactly', () => {
-    expect(readme).toContain('npm install && npx voiceagent validate');
+    expect(readme).toContain('npm install && npx voiceagent test');
     expect(readme).toContain('npm test');
   });
 });
