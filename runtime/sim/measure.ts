@@ -76,7 +76,9 @@ export function measureCall(record: CallRecord, activities: readonly CallerActiv
   for (const a of activities) {
     if (a.kind !== 'say' || a.duringAgentSpeech) continue;
     const run = runs.find(([start]) => start >= a.speechEndMs);
-    if (run && run[0] - a.speechEndMs < 15_000) responseLatenciesMs.push(Math.round(run[0] - a.speechEndMs));
+    // A line the caller continued before the agent answered (a pause mid-thought) has no response of its own.
+    const continued = run && activities.some((b) => b !== a && b.kind !== 'pause' && b.startMs >= a.speechEndMs && b.startMs < run[0]);
+    if (run && !continued && run[0] - a.speechEndMs < 15_000) responseLatenciesMs.push(Math.round(run[0] - a.speechEndMs));
   }
   return {
     bargeIns,
