@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { AgentSpec } from './agent-spec.js';
 import { sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { checkAgainstSchema } from './schema-check.js';
 import { semanticCheck } from './semantic-check.js';
-import { parseYamlSource } from './yaml-source.js';
+import { readYamlMapping } from './yaml-file.js';
 
 /** What to load: a file path, and optionally its text (when already in memory, e.g. from an editor or a deploy bundle). */
 export interface AgentInput {
@@ -27,34 +26,10 @@ export type AgentLoadResult =
  * an unreadable file (`code: 'io-error'`), comes back as a diagnostic, sorted in file order.
  */
 export function loadAgent(input: AgentInput): AgentLoadResult {
-  let text = input.text;
-  if (text === undefined) {
-    try {
-      text = readFileSync(input.file, 'utf8');
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-      return { ok: false, diagnostics: [{ file: input.file, line: 0, column: 0, severity: 'error', code: 'io-error', path: '', message: `cannot read agent file: ${reason}` }] };
-    }
-  }
-  const sourceHash = createHash('sha256').update(text).digest('hex');
-  const source = parseYamlSource(text, input.file);
-  const diagnostics: Diagnostic[] = [...source.diagnostics];
-  if (source.broken) return { ok: false, sourceHash, diagnostics: sortDiagnostics(diagnostics) };
-
-  const data: unknown = source.data;
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    const found = data === null || data === undefined ? 'is empty' : Array.isArray(data) ? 'holds a list' : `holds a single ${typeof data === 'string' ? 'text' : typeof data}`;
-    diagnostics.push({
-      file: input.file,
-      ...source.valueAt([]),
-      severity: 'error',
-      code: 'not-a-mapping',
-      path: '',
-      message: `an agent file must be a YAML mapping of keys to values (\`apiVersion: voiceagent/v1\`, \`name: ...\`), but this file ${found}`,
-      hint: 'start from `voiceagent init` or a file in agents/',
-    });
-    return { ok: false, sourceHash, diagnostics: sortDiagnostics(diagnostics) };
-  }
+  const read = readYamlMapping(input, AGENT_FILE);
+  if (!read.ok) return { ok: false, ...(read.text !== undefined ? { sourceHash: hashOf(read.text) } : {}), diagnostics: read.diagnostics };
+  const { source, data, diagnostics } = read;
+  const sourceHash = hashOf(read.text);
 
   const schemaDiagnostics = checkAgainstSchema('agent', data, source);
   applyComputedDefaults(data as Record<string, unknown>);
@@ -66,6 +41,12 @@ export function loadAgent(input: AgentInput): AgentLoadResult {
   const sorted = sortDiagnostics(diagnostics);
   if (sorted.some((d) => d.severity === 'error')) return { ok: false, sourceHash, diagnostics: sorted };
   return { ok: true, spec: deepFreeze(data) as unknown as AgentSpec, sourceHash, diagnostics: sorted };
+}
+
+const AGENT_FILE = { noun: 'agent', example: '`apiVersion: voiceagent/v1`, `name: ...`', hint: 'start from `voiceagent init` or a file in agents/' };
+
+function hashOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /** Defaults that depend on other fields, so the schema's static `default` cannot express them. */

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { sortDiagnostics, type Diagnostic } from '../dsl/diagnostics.js';
 import { checkAgainstSchema } from '../dsl/schema-check.js';
-import { parseYamlSource } from '../dsl/yaml-source.js';
+import { readYamlMapping } from '../dsl/yaml-file.js';
 import { didYouMean } from '../util/did-you-mean.js';
 
 /** File name of the project file at the root of a voiceagent project. */
@@ -36,6 +36,8 @@ export interface ProjectDirs {
   readonly scenarios: string;
 }
 
+const PROJECT_FILE_KIND = { noun: 'project', example: '`apiVersion: voiceagent/v1`, `agents: agents`', hint: 'start from `voiceagent init`', ioHint: 'create one with `voiceagent init`' };
+
 /** What to load: the project file's path, and optionally its text. */
 export interface ProjectInput {
   /** Path used to read the file and to label diagnostics. */
@@ -55,24 +57,9 @@ export type ProjectLoadResult =
  * every problem, including an unreadable file, comes back as a positioned diagnostic.
  */
 export function loadProject(input: ProjectInput): ProjectLoadResult {
-  let text = input.text;
-  if (text === undefined) {
-    try {
-      text = readFileSync(input.file, 'utf8');
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-      return { ok: false, diagnostics: [{ file: input.file, line: 0, column: 0, severity: 'error', code: 'io-error', path: '', message: `cannot read project file: ${reason}`, hint: 'create one with `voiceagent init`' }] };
-    }
-  }
-  const source = parseYamlSource(text, input.file);
-  const diagnostics: Diagnostic[] = [...source.diagnostics];
-  if (source.broken) return { ok: false, diagnostics: sortDiagnostics(diagnostics) };
-
-  const data: unknown = source.data;
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    diagnostics.push({ file: input.file, line: 1, column: 1, severity: 'error', code: 'not-a-mapping', path: '', message: 'a project file must be a YAML mapping (key: value pairs)', hint: 'start from `voiceagent init`' });
-    return { ok: false, diagnostics: sortDiagnostics(diagnostics) };
-  }
+  const read = readYamlMapping(input, PROJECT_FILE_KIND);
+  if (!read.ok) return { ok: false, diagnostics: read.diagnostics };
+  const { source, data, diagnostics } = read;
   diagnostics.push(...checkAgainstSchema('project', data, source).map(explainUrlPattern));
 
   const record = data as { environments?: unknown; defaultEnvironment?: unknown };

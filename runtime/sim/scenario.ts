@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { sortDiagnostics, type Diagnostic } from '../dsl/diagnostics.js';
 import { checkAgainstSchema } from '../dsl/schema-check.js';
-import { parseYamlSource } from '../dsl/yaml-source.js';
+import { readYamlMapping } from '../dsl/yaml-file.js';
 
 /** When a script step starts (see `schemas/scenario.schema.json`). */
 export interface StepTiming {
@@ -77,27 +77,17 @@ interface RawScenario {
   expect: ScenarioExpectations;
 }
 
+const SCENARIO_FILE = { noun: 'scenario', example: '`apiVersion: voiceagent/v1`, `kind: Scenario`, `script: [...]`', hint: 'see docs/scenario-yaml.md or a file in scenarios/' };
+
 /**
  * Loads a scenario file: YAML with positions, `schemas/scenario.schema.json`, then the agent reference
  * (relative to the scenario file, or `agentOverride`) must exist. Never throws for bad input.
  */
 export function loadScenario(input: { readonly file: string; readonly text?: string; readonly agentOverride?: string }): ScenarioLoadResult {
   const { file } = input;
-  let text = input.text;
-  if (text === undefined) {
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      return { ok: false, diagnostics: [{ file, line: 0, column: 0, severity: 'error', code: 'io-error', path: '', message: `cannot read scenario file: ${(error as Error).message}` }] };
-    }
-  }
-  const source = parseYamlSource(text, file);
-  const diagnostics: Diagnostic[] = [...source.diagnostics];
-  if (source.broken) return { ok: false, diagnostics: sortDiagnostics(diagnostics) };
-  if (source.data === null || typeof source.data !== 'object' || Array.isArray(source.data)) {
-    diagnostics.push({ file, line: 1, column: 1, severity: 'error', code: 'not-a-mapping', path: '', message: 'a scenario file must be a YAML mapping' });
-    return { ok: false, diagnostics };
-  }
+  const read = readYamlMapping(input, SCENARIO_FILE);
+  if (!read.ok) return { ok: false, diagnostics: read.diagnostics };
+  const { source, diagnostics } = read;
   diagnostics.push(...checkAgainstSchema('scenario', source.data, source));
   const raw = source.data as RawScenario;
   const agentFile = input.agentOverride ? resolve(input.agentOverride) : typeof raw.agent === 'string' ? resolve(dirname(file), raw.agent) : undefined;

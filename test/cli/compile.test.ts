@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../cli/io.js';
 import { run } from '../../cli/main.js';
+import { fakeIO } from './fake-io.js';
 import { compileAgent, toMermaid, type CompiledAgent } from '../../runtime/compiler/index.js';
 import { loadAgent } from '../../runtime/dsl/index.js';
 import { lintMermaid } from '../compiler/mermaid-lint.js';
@@ -14,20 +14,6 @@ const AGENT_FILES = readdirSync(join(ROOT, 'agents'))
   .filter((f) => f.endsWith('.yaml'))
   .sort();
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'invalid-agents');
-
-/** An in-memory terminal: what the command printed, and the working folder it ran in. */
-function fakeIO(cwd: string): CliIO & { out: () => string; err: () => string } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout: { write: (chunk: string) => stdout.push(chunk) },
-    stderr: { write: (chunk: string) => stderr.push(chunk) },
-    cwd,
-    env: {},
-    out: () => stdout.join(''),
-    err: () => stderr.join(''),
-  };
-}
 
 let dir: string;
 beforeEach(() => {

@@ -3,27 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../cli/io.js';
 import { run } from '../../cli/main.js';
+import { fakeIO } from './fake-io.js';
 import { loadAgent } from '../../runtime/dsl/index.js';
 import type { ValidationReport } from '../../runtime/project/validate-paths.js';
 
 const RECEPTIONIST = fileURLToPath(new URL('../../agents/receptionist.yaml', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../fixtures/invalid-agents/', import.meta.url));
-
-/** An in-memory terminal: what the command printed, and the working folder it ran in. */
-function fakeIO(cwd: string): CliIO & { out: () => string; err: () => string } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout: { write: (chunk: string) => stdout.push(chunk) },
-    stderr: { write: (chunk: string) => stderr.push(chunk) },
-    cwd,
-    env: {},
-    out: () => stdout.join(''),
-    err: () => stderr.join(''),
-  };
-}
 
 let dir: string;
 beforeEach(() => {
