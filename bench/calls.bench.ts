@@ -7,7 +7,8 @@
  * Calls connect spread over the first 2 s. Every call: the agent greets (a ~6 s utterance); the caller barges in between 0.6 and 1.6 s after the
  * agent's first frame ("wait a moment please"). One shared 20 ms ticker delivers a frame to every call, as a
  * transport would. Measured:
- *   - per-frame cost: wall time of each `pushAudio` (decode-free PCM path: STT push, VAD, dispatch), µs;
+ *   - per-frame cost: wall time from a Twilio-style mu-law payload to the chart: G.711 decode, then
+ *     `pushAudio` (recogniser push, reference-gated echo gate, WebRTC VAD, dispatch), µs;
  *   - barge-in processing: wall time from the arrival of the frame that completes pauseAfterMs to playout
  *     paused, µs (the same-tick path);
  *   - barge-in reaction minus pauseAfterMs: wall time from the moment the onset frame was due to playout
@@ -16,7 +17,8 @@
  * Usage: npm run bench:calls [-- --calls 1000 --seconds 5 --json]
  */
 import { performance } from 'node:perf_hooks';
-import { createEnergyVad } from '../runtime/audio/vad.js';
+import { createVad } from '../runtime/audio/create-vad.js';
+import { decodeMulawInto, encodeMulaw } from '../runtime/audio/g711.js';
 import { createCallSession, prepareAgent, type CallSession } from '../runtime/call/call-session.js';
 import { loadAgent } from '../runtime/dsl/index.js';
 import { createFakeLlm, createFakeTts, createScriptedStt } from '../runtime/providers/testing/index.js';
@@ -127,15 +129,19 @@ interface BenchCall {
 }
 
 const greetingChunks = presynthesise(loaded.spec.prompt.greeting as string);
-const speech = new Int16Array(160).map((_, i) => Math.round(4000 * Math.sin(i / 3)));
-const silence = new Int16Array(160);
+// The caller's line as Twilio delivers it: 160 mu-law bytes per 20 ms. Speech: the offline voice's own audio.
+const callerSpeech = encodeMulaw(Int16Array.from(greetingChunks.flatMap((c) => Array.from(c.pcm)).slice(0, 160 * 50)));
+const speechPayload = (k: number) => callerSpeech.subarray((k % 50) * 160, (k % 50) * 160 + 160);
+const silencePayload = encodeMulaw(new Int16Array(160));
+const decoded = new Int16Array(160);
 const calls: BenchCall[] = [];
 for (let i = 0; i < CALLS; i++) {
   const stt = createScriptedStt();
   const tts = createReplayTts(greetingChunks);
   const llm = createFakeLlm({ clock: realClock, replies: [], defaultReply: 'Of course, take your time.', ttftMs: 150, tokensPerSecond: 60 });
   const transport = createCountingTransport(40);
-  const session = createCallSession({ agent, providers: { stt, tts, llm: () => llm, vad: createEnergyVad() }, transport, clock: realClock });
+  const vad = await createVad({ engine: 'webrtc', threshold: 0.5 }, { sampleRate: 8000 });
+  const session = createCallSession({ agent, providers: { stt, tts, llm: () => llm, vad }, transport, clock: realClock });
   const call: BenchCall = { session, stt, bargeInAtMs: 600 + 20 * Math.floor(Math.random() * 50), speechFramesLeft: 0 };
   session.onEvent((e) => {
     if (e.type === 'barge-in' && e.decision === 'paused' && call.pausedAt === undefined) call.pausedAt = performance.now();
@@ -159,7 +165,7 @@ await new Promise<void>((resolve) => {
       const call = calls[i]!;
       if (startTick[i]! > tick) continue;
       if (startTick[i] === tick) call.session.start();
-      let frame = silence;
+      let payload = silencePayload;
       if (call.agentStartedAtTick === undefined && call.session.hasTag('agent-speaking')) call.agentStartedAtTick = tick;
       if (call.agentStartedAtTick !== undefined && (tick - call.agentStartedAtTick) * 20 === call.bargeInAtMs) {
         call.stt.utter({ text: 'wait a moment please', wordMs: 250 });
@@ -168,12 +174,13 @@ await new Promise<void>((resolve) => {
         call.onsetDueAt = due - 20;
       }
       if (call.speechFramesLeft > 0) {
-        frame = speech;
+        payload = speechPayload(50 - call.speechFramesLeft);
         call.speechFramesLeft--;
       }
       const wasPaused = call.pausedAt !== undefined;
       const t0 = performance.now();
-      call.session.pushAudio(frame);
+      decodeMulawInto(payload, decoded);
+      call.session.pushAudio(decoded);
       const t1 = performance.now();
       frameCostsUs.push((t1 - t0) * 1000);
       if (!wasPaused && call.pausedAt !== undefined) {
