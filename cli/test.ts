@@ -2,8 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { formatDiagnostic } from '../runtime/dsl/index.js';
-import { findScenarioFiles, runScenarioFiles, type ScenarioRunEntry } from '../runtime/sim/index.js';
-import { formatJUnit, formatScenarioReport, formatSummary } from '../runtime/sim/report.js';
+import type { ScenarioResult, ScenarioRunEntry } from '../runtime/sim/index.js';
 import { writeWav } from '../runtime/audio/wav.js';
 import { CliError, EXIT, type CliIO } from './io.js';
 
@@ -41,6 +40,8 @@ Examples:
   voiceagent test --agent agents/dispatch.yaml scenarios/dispatch --junit report.xml`,
     )
     .action(async (paths: string[], options: TestOptions) => {
+      // Loaded on use: the simulator pulls in the offline voice and audio stack, which other commands never need.
+      const { findScenarioFiles, runScenarioFiles, formatJUnit, formatScenarioReport, formatSummary } = await import('../runtime/sim/index.js');
       const files = findScenarioFiles(paths, io.cwd);
       if (files.length === 0) throw new CliError(`no scenario files found in ${paths.length ? paths.join(', ') : 'the project\'s scenarios folder or ./scenarios'}`);
       const results: ScenarioRunEntry[] = [];
@@ -64,7 +65,7 @@ Examples:
     });
 }
 
-function writeRecordings(dir: string, results: readonly import('../runtime/sim/run-scenario.js').ScenarioResult[]): void {
+function writeRecordings(dir: string, results: readonly ScenarioResult[]): void {
   for (const r of results) {
     writeFile(join(dir, `${r.name}.wav`), writeWav({ sampleRate: r.audio.sampleRate, channels: [r.audio.caller, r.audio.agent] }));
     writeFile(join(dir, `${r.name}.json`), JSON.stringify(r.record, null, 2) + '\n');
