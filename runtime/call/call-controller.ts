@@ -26,6 +26,11 @@ export interface CallProviders {
   llm(profile: string): LanguageModel;
   /** Voice activity detector for this call (one per call: detectors keep state). */
   readonly vad: Vad;
+  /**
+   * Told what the caller heard when the agent is cut off (barge-in or hang-up): speech-to-speech providers
+   * truncate the model's audio item to `heardMs` so the model's own history matches what was heard.
+   */
+  onAgentCut?(cut: { readonly heardMs: number; readonly heardText: string }): void;
 }
 
 /** Everything a call needs, injected. */
@@ -153,6 +158,7 @@ export class CallController {
   }
 
   noteCallerSpeechEnd(lastSpeechMs: number): void {
+    this.stt?.endOfSpeech?.();
     this.utterance.lastSpeechEndMs = lastSpeechMs;
     this.lastCallerActivityAt = this.now();
     this.emit({ type: 'caller.speech', atMs: this.now(), speaking: false });
@@ -169,6 +175,11 @@ export class CallController {
     // The recogniser lags the audio: words it reports before the caller's next speech onset belong to what
     // was just discarded (a backchannel, a committed turn) and must not start the next turn.
     this.lateForDiscarded = !this.pipeline.isSpeaking;
+  }
+
+  /** The recogniser delivers words while the caller speaks (barge-in can wait for words). */
+  get sttHasPartials(): boolean {
+    return this.deps.providers.stt.capabilities.partials;
   }
 
   isAgentSpeaking(): boolean {
@@ -202,9 +213,11 @@ export class CallController {
     const entry = this.replyEntry;
     if (!entry) return;
     const full = this.reply?.text ?? entry.text;
+    const heardMs = this.cutAtMs ?? this.playout.heardPositionMs();
     entry.intendedText = full;
-    entry.text = this.playout.heardPrefix(full, this.cutAtMs ?? this.playout.heardPositionMs());
+    entry.text = this.playout.heardPrefix(full, heardMs);
     entry.interrupted = true;
+    this.deps.providers.onAgentCut?.({ heardMs, heardText: entry.text });
   }
 
   recordBargeIn(reason: string): void {

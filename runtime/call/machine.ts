@@ -28,7 +28,11 @@ const guards = {
     const controller = c(args);
     const partial = transcriptOf(args.event) ?? controller.utteranceState.partial;
     const words = confidentWords(partial?.words ?? [], Number(p.minConfidence));
-    if (controller.pipeline.speechMs < Number(p.minSpeechMs) || words.length < Number(p.minWords)) return false;
+    if (controller.pipeline.speechMs < Number(p.minSpeechMs)) return false;
+    // A recogniser with no live partials (Realtime segments) gives words only after the caller stops:
+    // waiting for them would let the pause time out mid-interruption, so duration decides.
+    if (!controller.sttHasPartials) return words.length === 0 || !mayBeBackchannel(words, p.backchannels as string[]);
+    if (words.length < Number(p.minWords)) return false;
     // "yeah" may be the start of "yeah but..." or a backchannel: not an interruption until a real word comes.
     return !mayBeBackchannel(words, p.backchannels as string[]);
   },

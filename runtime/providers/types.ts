@@ -47,6 +47,11 @@ export interface SttStream {
   pushAudio(frame: Pcm16): void;
   /** Changes the recognition language without reopening the stream (no frame is dropped). */
   setLanguage(language: string): void;
+  /**
+   * The local VAD heard the caller stop. Recognisers that transcribe committed segments (OpenAI Realtime with
+   * local turn detection) commit the audio here; streaming recognisers may ignore it.
+   */
+  endOfSpeech?(): void;
   close(): void;
 }
 
@@ -54,6 +59,7 @@ export interface SttStream {
 export interface SpeechToText {
   readonly id: string;
   readonly capabilities: {
+    /** Words arrive while the caller is still speaking. Without them, barge-in is confirmed on duration alone. */
     readonly partials: boolean;
     readonly wordConfidence: boolean;
     readonly languageIdentification: boolean;
