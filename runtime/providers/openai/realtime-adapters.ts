@@ -1,0 +1,228 @@
+/**
+ * Adapters that let the cascade-shaped runtime (a {@link SpeechToText} and a {@link LanguageModel}) run on
+ * OpenAI Realtime:
+ *
+ * - dualplex: one Realtime session per call, shared through a {@link RealtimeChannel}. The STT side streams
+ *   caller audio in and gives the session's transcription deltas as partials; the LLM side turns each request
+ *   into `response.create` and streams its `response.output_text.delta` tokens. Before each request the
+ *   server's conversation is brought in step with the request's messages (what was said and heard), so a
+ *   reply cut by a barge-in is seen by the model exactly as far as the caller heard it.
+ * - cascade: {@link realtimeTranscriptionStt}, a transcription-only Realtime session as streaming STT.
+ *
+ * Turn-taking stays the runtime's. With `turnDetection: 'local'` the server never cuts the audio, so the
+ * runtime's endpointing must end each caller turn with the STT stream's `commit()` (or the channel's
+ * `commitAudio()`): that commit is what gets the turn transcribed and put in the conversation as audio.
+ */
+import { ProviderError } from '../errors.js';
+import type { LanguageModel, LlmDelta, LlmRequest, SttHooks } from '../types.js';
+import type { OpenAiRealtime, OpenAiRealtimeHooks, OpenAiRealtimeSession } from './realtime.js';
+import type { RealtimeSpeechToText, RealtimeSttHooks, RealtimeSttStream } from './realtime-transcription.js';
+
+export { realtimeTranscriptionStt, type RealtimeSpeechToText, type RealtimeSttHooks, type RealtimeSttStream, type RealtimeTranscriptionSttOptions } from './realtime-transcription.js';
+
+/** One call's Realtime session, shared by the STT and LLM adapters. */
+export interface RealtimeChannel {
+  readonly inference: OpenAiRealtime;
+  /** The session, once opened. */
+  readonly session: OpenAiRealtimeSession | undefined;
+  /** Opens the session (once; later calls return it). Throws if it is open at another sample rate. */
+  open(options: { readonly language: string; readonly sampleRate: number }): OpenAiRealtimeSession;
+  /** Adds a listener for the session's events; returns the function that removes it. */
+  subscribe(listener: Partial<OpenAiRealtimeHooks>): () => void;
+  /** Ends the caller's turn (see the module comment): commits the audio since the last commit. */
+  commitAudio(): void;
+  /** Closes the session; a later `open` starts a new one. */
+  close(): void;
+}
+
+/** Options of {@link createRealtimeChannel}. */
+export interface RealtimeChannelOptions {
+  /** Session instructions (each request's system prompt overrides them for its response). */
+  readonly instructions: string;
+}
+
+/** Creates the channel of one call. Nothing is sent until it is opened. */
+export function createRealtimeChannel(inference: OpenAiRealtime, options: RealtimeChannelOptions): RealtimeChannel {
+  const listeners = new Set<Partial<OpenAiRealtimeHooks>>();
+  let session: OpenAiRealtimeSession | undefined;
+  let sampleRate = 0;
+  const each = (call: (listener: Partial<OpenAiRealtimeHooks>) => void): void => {
+    for (const listener of [...listeners]) call(listener);
+  };
+  const hooks: OpenAiRealtimeHooks = {
+    onSpeechStarted: (ms) => each((l) => l.onSpeechStarted?.(ms)),
+    onSpeechStopped: (ms) => each((l) => l.onSpeechStopped?.(ms)),
+    onTranscript: (transcript) => each((l) => l.onTranscript?.(transcript)),
+    onTextDelta: (id, delta) => each((l) => l.onTextDelta?.(id, delta)),
+    onAudioDelta: (id, chunk) => each((l) => l.onAudioDelta?.(id, chunk)),
+    onResponseDone: (id, status) => each((l) => l.onResponseDone?.(id, status)),
+    onResponseCreated: (id, tag) => each((l) => l.onResponseCreated?.(id, tag)),
+    onResponseFailed: (tag, id, error) => each((l) => l.onResponseFailed?.(tag, id, error)),
+    onError: (error) => each((l) => l.onError?.(error)),
+  };
+  return {
+    inference,
+    get session() {
+      return session;
+    },
+    open(openOptions) {
+      if (session) {
+        if (openOptions.sampleRate !== sampleRate) {
+          throw new Error(`realtime channel: the session is already open at ${sampleRate} Hz, not ${openOptions.sampleRate} Hz; start the STT stream before the first LLM request`);
+        }
+        return session;
+      }
+      sampleRate = openOptions.sampleRate;
+      session = inference.connect({ instructions: options.instructions, language: openOptions.language, sampleRate, outputAudio: false }, hooks);
+      return session;
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    commitAudio() {
+      session?.commitAudio();
+    },
+    close() {
+      session?.close();
+      session = undefined;
+    },
+  };
+}
+
+/** Dualplex STT: caller audio into the channel's session, its transcription deltas out as partials. */
+export function realtimeSpeechToText(
+  channel: RealtimeChannel,
+  adapterOptions: {
+    /** Commit the caller's audio when the runtime's VAD hears the end of speech (turn detection `local`). Default: false. */
+    readonly commitOnEndOfSpeech?: boolean;
+  } = {},
+): RealtimeSpeechToText {
+  return {
+    id: `${channel.inference.id}-stt`,
+    // Realtime transcribes committed audio: words come after the caller stops, not while they speak.
+    capabilities: { partials: false, wordConfidence: true, languageIdentification: false },
+    start(options, hooks: SttHooks | RealtimeSttHooks): RealtimeSttStream {
+      const session = channel.open({ language: options.language, sampleRate: options.sampleRate });
+      const speech = hooks as RealtimeSttHooks;
+      const unsubscribe = channel.subscribe({
+        onTranscript: (transcript) => (transcript.final ? hooks.onFinal(transcript) : hooks.onPartial(transcript)),
+        onSpeechStarted: (ms) => speech.onSpeechStarted?.(ms),
+        onSpeechStopped: (ms) => speech.onSpeechStopped?.(ms),
+        onError: (error) => hooks.onError(error),
+      });
+      return {
+        pushAudio: (frame) => session.pushAudio(frame),
+        setLanguage: (language) => session.setLanguage(language),
+        commit: () => session.commitAudio(),
+        ...(adapterOptions.commitOnEndOfSpeech ? { endOfSpeech: () => session.commitAudio() } : {}),
+        close() {
+          unsubscribe();
+          channel.close();
+        },
+      };
+    },
+  };
+}
+
+/** A queue of deltas between hook callbacks and an async iterator. */
+class DeltaQueue {
+  private readonly items: LlmDelta[] = [];
+  private waiting: (() => void) | undefined;
+  ended = false;
+  error: ProviderError | undefined;
+
+  push(delta: LlmDelta): void {
+    if (this.ended) return;
+    this.items.push(delta);
+    this.wake();
+  }
+
+  end(error?: ProviderError): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.error = error;
+    this.wake();
+  }
+
+  async next(): Promise<LlmDelta | undefined> {
+    while (this.items.length === 0) {
+      if (this.ended) {
+        if (this.error) throw this.error;
+        return undefined;
+      }
+      await new Promise<void>((resolve) => (this.waiting = resolve));
+    }
+    return this.items.shift();
+  }
+
+  private wake(): void {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.();
+  }
+}
+
+/**
+ * Dualplex LLM: each request becomes one Realtime response. The first message, when it is the system prompt,
+ * is sent as the response's instructions; the rest is synchronised into the conversation (the caller's turn
+ * is usually there already, as committed audio); the response's text deltas are the stream. Aborting the
+ * request cancels the response (`response.cancel`). A request opens the session if the STT has not.
+ * `temperature` is not sent: GA Realtime responses have none.
+ */
+export function realtimeLanguageModel(
+  channel: RealtimeChannel,
+  options: {
+    /** Sample rate of a session a request opens before any audio (text only), Hz. Default: 24,000. */
+    readonly textOnlySampleRate?: number;
+  } = {},
+): LanguageModel {
+  let requests = 0;
+  return {
+    id: `${channel.inference.id}-llm`,
+    capabilities: { streaming: true },
+    async *stream(request: LlmRequest): AsyncIterable<LlmDelta> {
+      if (request.signal.aborted) return;
+      const session = channel.session ?? channel.open({ language: request.facts?.language ?? 'en', sampleRate: options.textOnlySampleRate ?? 24000 });
+      const tag = `llm_${++requests}`;
+      const queue = new DeltaQueue();
+      let responseId: string | undefined;
+      const unsubscribe = channel.subscribe({
+        onResponseCreated: (id, responseTag) => {
+          if (responseTag === tag) responseId = id;
+        },
+        onTextDelta: (id, delta) => {
+          if (id === responseId) queue.push(delta);
+        },
+        onResponseDone: (id, status) => {
+          if (id !== responseId) return;
+          // Cut short (token limit, content filter) or cancelled by us: what came is the reply.
+          if (status !== 'failed') queue.end();
+          else queue.end(new ProviderError({ provider: channel.inference.id, kind: 'server', message: `response ${id} failed` }));
+        },
+        onResponseFailed: (responseTag, _id, error) => {
+          if (responseTag === tag) queue.end(error);
+        },
+      });
+      const cancel = (): void => {
+        if (queue.ended) return;
+        // Not created yet: cancel whatever is pending (one response at a time per conversation anyway).
+        session.cancelResponse(responseId);
+        queue.end();
+      };
+      request.signal.addEventListener('abort', cancel, { once: true });
+      try {
+        const [first, ...rest] = request.messages;
+        const instructions = first?.role === 'system' ? first.content : undefined;
+        session.syncHistory(instructions === undefined ? request.messages : rest);
+        session.createResponse({ ...(instructions !== undefined ? { instructions } : {}), maxOutputTokens: request.maxOutputTokens, tag });
+        for (let delta = await queue.next(); delta !== undefined; delta = await queue.next()) yield delta;
+      } finally {
+        request.signal.removeEventListener('abort', cancel);
+        // The consumer stopped early (or an error): the response is not wanted any more.
+        cancel();
+        unsubscribe();
+      }
+    },
+  };
+}

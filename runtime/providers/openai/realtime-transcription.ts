@@ -1,0 +1,163 @@
+/**
+ * Streaming speech-to-text for cascade mode: a Realtime **transcription** session (GA `session.type:
+ * "transcription"`), which transcribes and never answers. The socket is opened with `?intent=transcription`
+ * (the transcription model goes in the session, not the URL), then configured with
+ * `session.update {session: {type: "transcription", audio: {input: {format, transcription, turn_detection,
+ * noise_reduction}}, include}}`.
+ *
+ * With `turnDetection: 'server_vad'` (the default) or `'semantic_vad'` the server cuts utterances and
+ * transcribes each as it ends; its speech events are passed on for barge-in. With `'none'` nothing is
+ * transcribed until the stream's `commit()` (our endpointing).
+ */
+import OpenAI from 'openai';
+import type { SessionUpdateEvent } from 'openai/resources/realtime/realtime';
+import type { ClientOptions } from 'ws';
+import type { Pcm16, SpeechToText, SttHooks, SttStream } from '../types.js';
+import { InputEncoder, wireFormatObject, type RealtimeWireFormat } from './realtime-audio.js';
+import { RealtimeConnection, type InboundEvent } from './realtime-connection.js';
+import { BENIGN_ERROR_CODES } from './realtime-errors.js';
+import { TranscriptAssembler, transcriptionLanguage } from './realtime-transcripts.js';
+
+/** STT callbacks plus the server's speech events (for barge-in beside local VAD). */
+export interface RealtimeSttHooks extends SttHooks {
+  /** The server heard speech start, at this many ms of audio since the stream started. */
+  onSpeechStarted?(audioStartMs: number): void;
+  /** The server heard speech end, at this many ms of audio since the stream started. */
+  onSpeechStopped?(audioEndMs: number): void;
+}
+
+/** A recognition stream whose audio can be committed (turned into a transcribed utterance) on demand. */
+export interface RealtimeSttStream extends SttStream {
+  /** Ends the current utterance: the audio since the last commit is transcribed (ignored under 100 ms). */
+  commit(): void;
+}
+
+/** A {@link SpeechToText} whose streams take {@link RealtimeSttHooks} and can be committed. */
+export interface RealtimeSpeechToText extends SpeechToText {
+  start(options: Parameters<SpeechToText['start']>[0], hooks: SttHooks | RealtimeSttHooks): RealtimeSttStream;
+}
+
+/** Options of {@link realtimeTranscriptionStt}. */
+export interface RealtimeTranscriptionSttOptions {
+  /** API key, sent as `Authorization: Bearer`. */
+  readonly apiKey: string;
+  /** API base URL. Default: `https://api.openai.com/v1`. */
+  readonly baseURL?: string;
+  /** Transcription model, e.g. `gpt-4o-transcribe`, `gpt-4o-mini-transcribe`, `whisper-1`. */
+  readonly model: string;
+  /** Wire format of the audio: `pcmu` (8 kHz mu-law, telephony) or `pcm24k`. Default: `pcm24k`. */
+  readonly inputFormat?: RealtimeWireFormat;
+  /** Who cuts utterances. Default: `server_vad`. */
+  readonly turnDetection?: 'server_vad' | 'semantic_vad' | 'none';
+  /** Prompt guiding the model (vocabulary, names). */
+  readonly prompt?: string;
+  /** Server-side noise reduction. Default: none. */
+  readonly noiseReduction?: 'near_field' | 'far_field';
+  /** Ask for token logprobs (word confidences). Default: true, except for `whisper-*` models. */
+  readonly logprobs?: boolean;
+  /** `ws` client options, e.g. `{ ca }`. */
+  readonly clientOptions?: ClientOptions;
+  /** Provider id. Default: `openai-transcribe`. */
+  readonly id?: string;
+}
+
+function turnDetection(mode: RealtimeTranscriptionSttOptions['turnDetection']) {
+  if (mode === 'none') return null;
+  if (mode === 'semantic_vad') return { type: 'semantic_vad' as const, eagerness: 'auto' as const };
+  return { type: 'server_vad' as const, threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500 };
+}
+
+/** Streaming STT over a Realtime transcription session. */
+export function realtimeTranscriptionStt(options: RealtimeTranscriptionSttOptions): RealtimeSpeechToText {
+  if (!options.apiKey?.trim()) throw new Error('realtimeTranscriptionStt: apiKey is empty; pass the OpenAI API key (for example from OPENAI_API_KEY)');
+  if (!options.model) throw new Error('realtimeTranscriptionStt: model is empty; pass a transcription model such as `gpt-4o-transcribe`');
+  const id = options.id ?? 'openai-transcribe';
+  const format = options.inputFormat ?? 'pcm24k';
+  const logprobs = options.logprobs ?? !options.model.startsWith('whisper');
+  const client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL ?? 'https://api.openai.com/v1' });
+  const transcription = (language: string) => ({ model: options.model, language: transcriptionLanguage(language), ...(options.prompt ? { prompt: options.prompt } : {}) });
+
+  return {
+    id,
+    // Transcription sessions transcribe committed segments: words come after the caller stops.
+    capabilities: { partials: false, wordConfidence: logprobs, languageIdentification: false },
+    start(startOptions, hooks: RealtimeSttHooks) {
+      let language = startOptions.language;
+      const encoder = new InputEncoder(format, startOptions.sampleRate);
+      const transcripts = new TranscriptAssembler(() => language);
+      let bufferedMs = 0;
+      const onEvent = (event: InboundEvent): void => {
+        const itemId = typeof event.item_id === 'string' ? event.item_id : '';
+        switch (event.type) {
+          case 'input_audio_buffer.speech_started':
+            return hooks.onSpeechStarted?.(Number(event.audio_start_ms) || 0);
+          case 'input_audio_buffer.speech_stopped':
+            return hooks.onSpeechStopped?.(Number(event.audio_end_ms) || 0);
+          case 'input_audio_buffer.committed':
+            bufferedMs = 0;
+            return;
+          case 'conversation.item.input_audio_transcription.delta':
+            return hooks.onPartial(transcripts.delta(itemId, typeof event.delta === 'string' ? event.delta : '', event.logprobs));
+          case 'conversation.item.input_audio_transcription.completed':
+            return hooks.onFinal(transcripts.completed(itemId, typeof event.transcript === 'string' ? event.transcript : '', event.logprobs));
+          case 'conversation.item.input_audio_transcription.failed':
+            return transcripts.forget(itemId);
+          default:
+            return;
+        }
+      };
+      const connection = new RealtimeConnection({
+        provider: id,
+        client,
+        model: options.model,
+        intent: 'transcription',
+        ...(options.clientOptions ? { clientOptions: options.clientOptions } : {}),
+        ready: encoder.ready,
+        onEvent,
+        onServerError: (error) => !!error.code && BENIGN_ERROR_CODES.has(error.code),
+        onError: (error) => hooks.onError(error),
+      });
+      const update: SessionUpdateEvent = {
+        type: 'session.update',
+        session: {
+          type: 'transcription',
+          audio: {
+            input: {
+              format: wireFormatObject(format),
+              transcription: transcription(language),
+              turn_detection: turnDetection(options.turnDetection),
+              ...(options.noiseReduction ? { noise_reduction: { type: options.noiseReduction } } : {}),
+            },
+          },
+          ...(logprobs ? { include: ['item.input_audio_transcription.logprobs' as const] } : {}),
+        },
+      };
+      connection.send(update);
+      return {
+        pushAudio(frame: Pcm16) {
+          if (connection.closed) return;
+          bufferedMs += encoder.durationMs(frame);
+          if (connection.flowing) {
+            connection.send({ type: 'input_audio_buffer.append', audio: encoder.encode(frame) });
+            return;
+          }
+          const copy = frame.slice();
+          connection.send(() => ({ type: 'input_audio_buffer.append', audio: encoder.encode(copy) }));
+        },
+        setLanguage(next: string) {
+          language = next;
+          connection.send({ type: 'session.update', session: { type: 'transcription', audio: { input: { transcription: transcription(next) } } } });
+        },
+        commit() {
+          if (bufferedMs < 100) return;
+          bufferedMs = 0;
+          connection.send({ type: 'input_audio_buffer.commit' });
+        },
+        close() {
+          connection.close();
+          encoder.destroy();
+        },
+      };
+    },
+  };
+}
