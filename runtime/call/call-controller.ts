@@ -31,6 +31,11 @@ export interface CallProviders {
    * truncate the model's audio item to `heardMs` so the model's own history matches what was heard.
    */
   onAgentCut?(cut: { readonly heardMs: number; readonly heardText: string }): void;
+  /**
+   * Called once when the call starts: degradations the providers handle themselves (a fallback voice taking
+   * over) are reported through `report`, so they appear as call events and in the record.
+   */
+  attach?(report: (source: string, error: { readonly message: string; readonly retryable: boolean }) => void): void;
 }
 
 /** Everything a call needs, injected. */
@@ -92,6 +97,7 @@ export class CallController {
       languageSwitches: [],
     };
     this.bargeIns = new BargeInTracker(this.record.bargeIns, (event) => this.emit(event));
+    deps.providers.attach?.((source, error) => this.recordFailure(source, error));
     const vad = deps.spec.turnTaking.vad;
     const echo = createEchoHandler({ ...deps.spec.echo, sampleRate: deps.transport.sampleRate });
     this.pipeline = new InboundPipeline(deps.providers.vad, { threshold: vad.threshold, minSpeechMs: vad.minSpeechMs, milestonesMs: deps.compiled.speechMilestonesMs, echo }, {
@@ -404,6 +410,18 @@ export class CallController {
       this.cutPlayout({ ...this.spec.bargeIn.cut });
       this.clearTransport();
       this.truncateToHeard();
+    }
+    this.removeEmptyReplyEntry();
+    this.lastCallerActivityAt = this.now();
+  }
+
+  /** The watchdog gave up a reply that produced no audio: record it; leaving `responding` aborts the reply. */
+  abandonStuckReply(): void {
+    const profile = this.turn?.route?.profile ?? 'reply';
+    this.recordFailure('watchdog', { message: `no audio from the reply (${profile}) in time: reply given up, listening again`, retryable: true });
+    if (this.turn) {
+      this.turn.outcome = 'failed';
+      this.emit({ type: 'turn', atMs: this.now(), record: this.turn });
     }
     this.removeEmptyReplyEntry();
     this.lastCallerActivityAt = this.now();

@@ -91,6 +91,7 @@ const actions = {
   recordReplyFailure: (args: Args) => args.event.type === 'REPLY.FAILED' && c(args).recordReplyFailure(args.event.error),
   startFallbackModel: (args: Args) => c(args).hedge(),
   recordSlowFirstToken: (args: Args) => c(args).recordSlowFirstToken(),
+  abandonStuckReply: (args: Args) => c(args).abandonStuckReply(),
   sayReprompt: enqueueActions(({ context, enqueue }: { context: CallContext; enqueue: { raise(e: MachineEvent): void } }) => {
     context.controller.queueFixed('reprompt');
     enqueue.raise({ type: 'AGENT.SAY' });
@@ -143,6 +144,7 @@ export function createCallMachine(compiled: CompiledAgent): AnyStateMachine {
       falseInterruptionResumeMs: fixed.falseInterruptionResumeMs ?? 1200,
       sttFinalTimeoutMs: fixed.sttFinalTimeoutMs ?? 1500,
       endpointMaxSilenceMs: fixed.endpointMaxSilenceMs ?? 1200,
+      replyWatchdogMs: fixed.replyWatchdogMs ?? 7000,
       endpointDelayMs: ({ context }: { context: CallContext }) => endpointDelay(context.controller),
       firstTokenTimeoutMs: ({ context }: { context: CallContext }) => context.controller.firstTokenTimeoutMs(),
       callerSilenceMs: ({ context }: { context: CallContext }) => context.controller.callerSilenceDelayMs(),

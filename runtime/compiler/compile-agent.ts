@@ -6,6 +6,16 @@ import { agentRegion, callerRegion, languageRegion, ROOT_ID, turnRegion } from '
 export const STT_FINAL_TIMEOUT_MS = 1500;
 
 /**
+ * How long a reply may go without any audio before the watchdog gives it up: twice the slowest first-token
+ * timeout (primary, then hedged fallback) plus time for the voice to start. Long enough never to fire on a
+ * healthy but slow reply; short enough that a stuck one does not leave the caller in silence.
+ */
+export function replyWatchdogMs(spec: AgentSpec): number {
+  const slowest = Math.max(1500, ...Object.values(spec.models).map((m) => m.firstTokenTimeoutMs));
+  return 2 * slowest + 4000;
+}
+
+/**
  * Compiles an agent into its call statechart: a parallel XState v5 config that is pure data (DESIGN.md
  * section 4), plus the numbers behind its named delays. Deterministic: the same spec gives the same output,
  * so `voiceagent compile` output can be diffed in review.
@@ -46,6 +56,7 @@ export function compileAgent(spec: AgentSpec, options: { sourceHash?: string } =
       falseInterruptionResumeMs: bargeIn.falseInterruption.resumeAfterMs,
       sttFinalTimeoutMs: STT_FINAL_TIMEOUT_MS,
       endpointMaxSilenceMs: turnTaking.endpointing.maxSilenceMs,
+      replyWatchdogMs: replyWatchdogMs(spec),
     },
     dynamicDelays: {
       endpointDelayMs: { ...turnTaking.endpointing },

@@ -133,6 +133,13 @@ function thinkingState(spec: AgentSpec): StateNodeConfig {
     tags: ['agent-thinking'],
     description: 'Waiting for the reply\'s first audio (LLM first token, then TTS first audio).',
     initial: 'waitingFirstToken',
+    after: {
+      replyWatchdogMs: {
+        target: `${AGENT}.idle`,
+        actions: 'abandonStuckReply',
+        description: 'Watchdog: no audio long after every first-token timeout. Give the reply up (aborting it) rather than leave the call silent.',
+      },
+    },
     on: {
       'REPLY.FIRST_AUDIO': { target: 'speaking' },
       ...(spec.bargeIn.enabled

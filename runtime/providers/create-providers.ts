@@ -10,6 +10,7 @@ import { createOpenAiChatLlm } from './openai/chat-llm.js';
 import { createOpenAiRealtime } from './openai/realtime.js';
 import { createRealtimeChannel, realtimeLanguageModel, realtimeSpeechToText, realtimeTranscriptionStt, type RealtimeChannel } from './openai/realtime-adapters.js';
 import { realtimeVoice } from './openai/realtime-voice.js';
+import { withFallbackTts } from './fallback-tts.js';
 import { withResilience, withTtsResilience } from './resilient.js';
 import { resolveSecret } from './secrets.js';
 import type { LanguageModel, SpeechToText, TextToSpeech } from './types.js';
@@ -90,7 +91,14 @@ export async function createProviders(spec: AgentSpec, ctx: ProviderContext): Pr
     return model;
   };
 
-  const tts = spec.inference.mode === 'speech-to-speech' && channel ? realtimeVoice(channel) : await createTts(spec, ctx, secret);
+  let report: ((source: string, error: { message: string; retryable: boolean }) => void) | undefined;
+  const primaryTts = spec.inference.mode === 'speech-to-speech' && channel ? realtimeVoice(channel) : await createTts(spec, ctx, secret);
+  const fallbackVoice = spec.voice.fallback;
+  const tts = fallbackVoice
+    ? withFallbackTts(primaryTts, await createTts({ ...spec, voice: { ...spec.voice, ...fallbackVoice, fallback: undefined } } as AgentSpec, ctx, secret), (error) =>
+        report?.('tts', { message: `${error.message}; the fallback voice (${fallbackVoice.provider}) speaks this utterance`, retryable: error.retryable }),
+      )
+    : primaryTts;
   const vad = await createVad(spec.turnTaking.vad, { sampleRate: ctx.sampleRate });
   closers.push(() => vad.close?.());
   return {
@@ -98,6 +106,9 @@ export async function createProviders(spec: AgentSpec, ctx: ProviderContext): Pr
     tts,
     llm,
     vad,
+    attach: (sink) => {
+      report = sink;
+    },
     // Keep the model's own history equal to what the caller heard: speech-to-speech cuts the audio item at the
     // heard position (conversation.item.truncate); dualplex replaces the text item by the heard words.
     ...(channel

@@ -250,7 +250,8 @@ describe('compiled numbers come from the YAML', () => {
   it('carries the example agents\' own numbers', () => {
     const receptionist = compileAgent(load('receptionist.yaml').spec);
     expect(receptionist.speechMilestonesMs).toEqual([80, 250]);
-    expect(receptionist.delays).toEqual({ falseInterruptionResumeMs: 1200, sttFinalTimeoutMs: 1500, endpointMaxSilenceMs: 1200 });
+    // Watchdog: twice the slowest first-token timeout (1500 ms, the default of `fast`) plus 4 s.
+    expect(receptionist.delays).toEqual({ falseInterruptionResumeMs: 1200, sttFinalTimeoutMs: 1500, endpointMaxSilenceMs: 1200, replyWatchdogMs: 7000 });
     expect(receptionist.dynamicDelays.endpointDelayMs).toMatchObject({ minSilenceMs: 300, maxSilenceMs: 1200 });
     expect(receptionist.dynamicDelays.firstTokenTimeoutMs).toMatchObject({ models: { smart: { firstTokenTimeoutMs: 700, fallback: 'fast' } } });
 

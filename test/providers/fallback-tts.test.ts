@@ -1,0 +1,51 @@
+/*
+ * ElevenLabs is unreachable for one utterance (its socket failed even after reconnecting). The caller must
+ * still hear the agent: the fallback voice speaks the same utterance from the start, and the switch is
+ * reported. A failure after audio started is passed on instead of switching voices mid-sentence.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ProviderError } from '../../runtime/providers/errors.js';
+import { withFallbackTts } from '../../runtime/providers/fallback-tts.js';
+import { createFakeTts } from '../../runtime/providers/testing/index.js';
+import { createSimulatedClock } from '../../runtime/util/clock.js';
+
+function setup(primaryFailure: 'error-before-audio' | 'error-mid-stream') {
+  const clock = createSimulatedClock();
+  const primary = createFakeTts({ clock, id: 'primary', failures: [{ context: 0, kind: primaryFailure }] });
+  const fallback = createFakeTts({ clock, id: 'fallback' });
+  const switches: ProviderError[] = [];
+  const tts = withFallbackTts(primary, fallback, (e) => switches.push(e));
+  const got = { audioMs: 0, done: false, errors: [] as ProviderError[] };
+  const ctx = tts.open({ voice: 'v', language: 'en', sampleRate: 8000, speed: 1 }, {
+    onAudio: (c) => (got.audioMs += c.pcm.length / 8),
+    onDone: () => (got.done = true),
+    onError: (e) => got.errors.push(e),
+  });
+  return { clock, primary, fallback, switches, got, ctx };
+}
+
+describe('withFallbackTts', () => {
+  it('speaks the whole utterance with the fallback when the primary fails before any audio', () => {
+    const { clock, fallback, switches, got, ctx } = setup('error-before-audio');
+    ctx.pushText('Hello ');
+    ctx.pushText('there, how can I help? ');
+    ctx.end();
+    clock.advance(5000);
+    expect(switches).toHaveLength(1);
+    expect(fallback.contexts[0]!.text).toBe('Hello there, how can I help? ');
+    expect(got.done).toBe(true);
+    expect(got.errors).toEqual([]);
+    expect(got.audioMs).toBeGreaterThan(1000);
+  });
+
+  it('reports a failure after audio started instead of switching voices mid-sentence', () => {
+    const { clock, fallback, switches, got, ctx } = setup('error-mid-stream');
+    ctx.pushText('This is a fairly long sentence so that it spans several chunks of audio. ');
+    ctx.end();
+    clock.advance(5000);
+    expect(switches).toHaveLength(0);
+    expect(fallback.contexts).toHaveLength(0);
+    expect(got.errors).toHaveLength(1);
+    expect(got.audioMs).toBeGreaterThan(0);
+  });
+});
