@@ -3,7 +3,7 @@ import { createEchoHandler } from '../audio/echo.js';
 import { Playout, type TimedWord } from '../audio/playout.js';
 import type { Vad } from '../audio/vad.js';
 import type { CompiledAgent } from '../compiler/index.js';
-import type { AgentSpec, LocalizedText } from '../dsl/index.js';
+import { REALTIME_PROFILE, type AgentSpec, type LocalizedText } from '../dsl/index.js';
 import { ProviderError } from '../providers/errors.js';
 import type { LanguageModel, SpeechToText, SttStream, TextToSpeech, Transcript } from '../providers/types.js';
 import type { CallTransport } from '../transports/types.js';
@@ -223,6 +223,10 @@ export class CallController {
     entry.intendedText = full;
     entry.text = this.playout.heardPrefix(full, heardMs);
     entry.interrupted = true;
+    // Stop the reply before editing the model's history: a realtime model would otherwise go on writing into
+    // the item being truncated or replaced (response.cancel first, then the edit). Leaving `responding`
+    // cancels it again, harmlessly.
+    this.reply?.cancel();
     this.deps.providers.onAgentCut?.({ heardMs, heardText: entry.text });
   }
 
@@ -312,6 +316,9 @@ export class CallController {
     const text = partial?.text.trim();
     if (!text) return;
     const route = routeTurn(this.spec, { transcript: text, language: this.language, turn: this.record.turns.length + 1 });
+    // A draft on the realtime model would be a response on the call's shared session, created before the
+    // caller's audio is committed (and, speech-to-speech, spoken aloud): drafts are for stateless models only.
+    if (route.profile === REALTIME_PROFILE) return;
     const messages = [...this.conversation.toMessages(this.systemPrompt()), { role: 'user' as const, content: text }];
     this.draft.start(text, route.profile, messages, this.modelChoice(route.profile), { language: this.language, turn: this.record.turns.length + 1 });
   }

@@ -210,7 +210,9 @@ export function turnRegion(spec: AgentSpec): StateNodeConfig {
         ...(spec.turnTaking.preemptiveGeneration ? { entry: 'startDraft' } : {}),
         on: {
           'CALLER.SPEECH_START': { target: 'listening', actions: 'cancelDraft', description: 'The caller went on: not the end of the turn.' },
-          'STT.FINAL': { actions: 'noteFinalTranscript' },
+          // Re-entering recomputes the endpoint delay from the final words, minus the silence already waited:
+          // recognisers that transcribe after the caller stops (Realtime) would otherwise always wait the maximum.
+          'STT.FINAL': { target: 'endpointing', reenter: true, actions: 'noteFinalTranscript' },
           ...(spec.turnTaking.preemptiveGeneration ? { 'STT.PARTIAL': { guard: 'draftWorthStarting', actions: 'startDraft' } } : {}),
         },
         after: {

@@ -92,10 +92,10 @@ export async function createProviders(spec: AgentSpec, ctx: ProviderContext): Pr
   };
 
   let report: ((source: string, error: { message: string; retryable: boolean }) => void) | undefined;
-  const primaryTts = spec.inference.mode === 'speech-to-speech' && channel ? realtimeVoice(channel) : await createTts(spec, ctx, secret);
+  const primaryTts = spec.inference.mode === 'speech-to-speech' && channel ? realtimeVoice(channel) : await createTts(spec, ctx, secret, closers);
   const fallbackVoice = spec.voice.fallback;
   const tts = fallbackVoice
-    ? withFallbackTts(primaryTts, await createTts({ ...spec, voice: { ...spec.voice, ...fallbackVoice, fallback: undefined } } as AgentSpec, ctx, secret), (error) =>
+    ? withFallbackTts(primaryTts, await createTts({ ...spec, voice: { ...spec.voice, ...fallbackVoice, fallback: undefined } } as AgentSpec, ctx, secret, closers), (error) =>
         report?.('tts', { message: `${error.message}; the fallback voice (${fallbackVoice.provider}) speaks this utterance`, retryable: error.retryable }),
       )
     : primaryTts;
@@ -127,6 +127,7 @@ async function createTts(
   spec: AgentSpec,
   ctx: ProviderContext,
   secret: (ref: string | undefined, fallbackSecret: string, field: string, provider: string) => string,
+  closers: Array<() => void>,
 ): Promise<TextToSpeech> {
   const { voice } = spec;
   if (voice.provider === 'elevenlabs') {
@@ -138,6 +139,8 @@ async function createTts(
       voiceSettings: { stability: s.stability, similarityBoost: s.similarityBoost, style: s.style, useSpeakerBoost: s.useSpeakerBoost, speed: s.speed },
       clock: ctx.clock,
     });
+    // Its socket belongs to this call: left open, it would outlive the call until the server's inactivity timeout.
+    closers.push(() => void tts.dispose());
     return withTtsResilience(tts, { clock: ctx.clock });
   }
   // `local` (and `openai`, which the DSL allows only in speech-to-speech mode, where the model speaks).

@@ -73,7 +73,8 @@ export function createRealtimeChannel(inference: OpenAiRealtime, options: Realti
         return session;
       }
       sampleRate = openOptions.sampleRate;
-      session = inference.connect({ instructions: options.instructions, language: openOptions.language, sampleRate, outputAudio: false }, hooks);
+      // Speech-to-speech: a model created to speak must be asked for audio, or it answers in text only.
+      session = inference.connect({ instructions: options.instructions, language: openOptions.language, sampleRate, outputAudio: inference.capabilities.audioOutput }, hooks);
       return session;
     },
     subscribe(listener) {

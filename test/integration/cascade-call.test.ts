@@ -1,0 +1,151 @@
+// A caller phones a cascade agent: a Realtime transcription session (server VAD) hears them, Chat Completions
+// writes the answer, ElevenLabs speaks it, all through the real adapters built by createProviders from the
+// agent's YAML, against the loopback mocks. The caller asks for the opening hours; half a second into the long
+// answer they cut in with a question about parking. Playout pauses, the ElevenLabs context is closed without
+// a flush, the chat stream is dropped, and the next chat request carries only the words the caller heard,
+// followed by the interruption note. Every mock checks what it receives: its violations must stay empty.
+import { afterEach, describe, expect, it } from 'vitest';
+import { INTERRUPTION_NOTE } from '../../runtime/call/conversation.js';
+import { closeMocks, elevenLabsContexts, ENV, fixtureSpeech, heardMsFrom, mockViolations, startCall, startMocks, type CallRig, type Mocks } from './call-rig.js';
+
+const HOURS = 'Sure. We are open Monday to Friday, from eight in the morning until six in the evening, on Saturdays from nine until one, and closed on Sundays.';
+const PARKING = 'Yes, there is free parking.';
+
+let mocks: Mocks | undefined;
+let rig: CallRig | undefined;
+
+afterEach(async () => {
+  await rig?.end();
+  if (mocks) await closeMocks(mocks);
+  rig = undefined;
+  mocks = undefined;
+});
+
+function agentYaml(m: Mocks): string {
+  return `
+apiVersion: voiceagent/v1
+name: cascade-integration
+inference: { mode: cascade }
+stt: { provider: openai, model: gpt-4o-transcribe, baseURL: '${m.realtime!.baseURL}', apiKey: '\${env:OPENAI_API_KEY}' }
+models:
+  main: { provider: openai-compatible, model: test-chat-model, baseURL: '${m.chat!.baseURL}', apiKey: '\${env:CHAT_API_KEY}' }
+voice: { provider: elevenlabs, baseURL: '${m.elevenlabs!.baseURL}', apiKey: '\${env:ELEVENLABS_API_KEY}', voices: { en: voice-a } }
+languages: { default: en }
+prompt: { system: You are the front desk of a dental clinic. Be brief. }
+`;
+}
+
+async function startCascade(chat: Parameters<typeof startMocks>[0]['chat'] = {}): Promise<{ mocks: Mocks; rig: CallRig }> {
+  mocks = await startMocks({
+    realtime: { transcripts: ['Could you tell me your opening hours?', 'And do you have parking nearby?'] },
+    chat: { reply: (body) => (/parking/i.test(body.messages.at(-1)?.content ?? '') ? PARKING : HOURS), tokenIntervalMs: 60, ...chat },
+    elevenlabs: {},
+  });
+  rig = await startCall({ yaml: agentYaml(mocks), ca: mocks.realtime!.ca });
+  return { mocks, rig };
+}
+
+describe('a cascade call through the real adapters', () => {
+  it('answers, is interrupted mid-answer, and asks the next question with only the heard words in context', async () => {
+    const { mocks, rig } = await startCascade();
+    const { transport } = rig;
+    void rig.say(fixtureSpeech('speech-en-female', 40, 1100));
+
+    // Turn 1: transcribed by the transcription session, answered by the chat model, spoken by ElevenLabs.
+    const first = await rig.until('the first reply to reach the transport', () => rig.utteranceStart(1));
+    await rig.until('500 ms of the first reply to be heard', () => heardMsFrom(transport, first) >= 500);
+    const transcription = mocks.realtime!.connections[0]!;
+    expect(transcription.kind).toBe('transcription');
+    expect(transcription.headers.authorization).toBe(`Bearer ${ENV.OPENAI_API_KEY}`);
+    expect(mocks.chat!.requests[0]!.body!.messages).toEqual([
+      { role: 'system', content: expect.stringContaining('front desk of a dental clinic') },
+      { role: 'user', content: 'Could you tell me your opening hours?' },
+    ]);
+
+    // Barge-in: 720 ms of caller speech while the agent talks.
+    void rig.say(fixtureSpeech('speech-en-female', 2180, 2900));
+    const interrupted = await rig.until('the barge-in to be confirmed', () => rig.events.find((e) => e.type === 'barge-in' && e.decision === 'interrupted'));
+    const clearedAtMs = transport.clears.at(-1)!;
+    const heardMs = heardMsFrom(transport, first);
+
+    const second = await rig.until('the second reply to reach the transport', () => rig.utteranceStart(2), 5000);
+    await rig.until('the second reply to be played out', () => rig.session.states().includes('active.agent.idle.attentive') && rig.session.record.turns[1]?.outcome === 'answered', 5000);
+    const record = await rig.end();
+    // Ending the call releases the providers' sockets.
+    await rig.until('the ElevenLabs socket to be closed', () => mocks.elevenlabs!.connections.every((connection) => connection.closed), 1000);
+
+    // Playout paused at the onset and nothing of the first reply was sent after the clear.
+    expect(rig.events.some((e) => e.type === 'barge-in' && e.decision === 'paused')).toBe(true);
+    expect(transport.sent.slice(first, second).every((frame) => frame.atMs <= clearedAtMs)).toBe(true);
+    expect(transport.clearRecords.length).toBeGreaterThan(0);
+
+    // The ElevenLabs context of the first reply was stopped: close_context with no flush (the reply was still coming).
+    const [firstContext, secondContext] = elevenLabsContexts(mocks.elevenlabs!);
+    expect(firstContext!.messages.at(-1)).toEqual({ context_id: firstContext!.id, close_context: true });
+    expect(firstContext!.messages.some((message) => message.flush === true)).toBe(false);
+    // The second reply ran to its end: flushed, then closed.
+    expect(secondContext!.messages.slice(-2)).toEqual([
+      expect.objectContaining({ context_id: secondContext!.id, flush: true }),
+      { context_id: secondContext!.id, close_context: true },
+    ]);
+
+    // The chat stream of the interrupted reply was dropped by the client before it finished.
+    expect(await mocks.chat!.requests[0]!.finished).toBe('client-closed');
+
+    // What the caller heard: whole words whose audio (40 ms a character at the mock) had played by the cut.
+    const heardText = interrupted.type === 'barge-in' ? interrupted.record.heardText! : '';
+    expect(heardText.length).toBeGreaterThan(0);
+    expect(HOURS.startsWith(heardText)).toBe(true);
+    expect(heardText.length * 40).toBeLessThanOrEqual(heardMs + 40);
+    const nextWordEnd = HOURS.indexOf(' ', heardText.length + 1);
+    expect(nextWordEnd * 40).toBeGreaterThan(heardMs - 40);
+
+    // Turn 2's request: the interrupted reply as heard, flagged, then the new question.
+    expect(mocks.chat!.requests).toHaveLength(2);
+    expect(mocks.chat!.requests[1]!.body!.messages.slice(1)).toEqual([
+      { role: 'user', content: 'Could you tell me your opening hours?' },
+      { role: 'assistant', content: heardText },
+      { role: 'system', content: INTERRUPTION_NOTE },
+      { role: 'user', content: 'And do you have parking nearby?' },
+    ]);
+    expect(record.transcript.map((entry) => [entry.role, entry.text, entry.interrupted ?? false])).toEqual([
+      ['user', 'Could you tell me your opening hours?', false],
+      ['assistant', heardText, true],
+      ['user', 'And do you have parking nearby?', false],
+      ['assistant', PARKING, false],
+    ]);
+    expect(record.turns.map((turn) => turn.outcome)).toEqual(['interrupted', 'answered']);
+    expect(record.failures).toEqual([]);
+    expect(mockViolations(mocks)).toEqual([]);
+  });
+
+  it('records a failure when the ElevenLabs socket drops mid-utterance, and answers the next turn on a new socket', async () => {
+    const { mocks, rig } = await startCascade();
+    const elevenlabs = mocks.elevenlabs!;
+    // Two audio messages (the first 16 characters), then the socket is cut.
+    elevenlabs.faults.dropAfterAudio = 2;
+    void rig.say(fixtureSpeech('speech-en-female', 40, 1100));
+
+    const failure = await rig.until('the reply failure to be recorded', () => rig.session.record.failures[0], 5000);
+    delete elevenlabs.faults.dropAfterAudio;
+    expect(failure).toMatchObject({ source: 'reply', retryable: true });
+    expect(elevenlabs.connections[0]!.closed).toBe(true);
+    await rig.until('the agent to listen again', () => rig.session.states().includes('active.agent.idle.attentive'));
+
+    // The call goes on: the next question is answered, on a new socket.
+    void rig.say(fixtureSpeech('speech-en-female', 2180, 2900));
+    await rig.until('the second reply to be played out', () => rig.session.record.turns[1]?.outcome === 'answered', 6000);
+    const record = await rig.end();
+
+    expect(elevenlabs.connections).toHaveLength(2);
+    expect(record.turns.map((turn) => turn.outcome)).toEqual(['failed', 'answered']);
+    expect(record.failures).toHaveLength(1);
+    // The broken reply stays in the context only as far as it was heard.
+    const broken = record.transcript[1]!;
+    expect(broken).toMatchObject({ role: 'assistant', interrupted: true });
+    expect(HOURS.startsWith(broken.text) && broken.text.length < 16).toBe(true);
+    expect(mocks.chat!.requests[1]!.body!.messages.at(-1)).toEqual({ role: 'user', content: 'And do you have parking nearby?' });
+    expect(record.transcript.at(-1)).toMatchObject({ role: 'assistant', text: PARKING });
+    expect(mockViolations(mocks)).toEqual([]);
+  });
+});

@@ -1,0 +1,169 @@
+// A caller phones a dualplex agent: one OpenAI Realtime session hears them (our VAD ends the turn and commits
+// the audio, `turnDetection: local`) and writes the answer as text, ElevenLabs speaks it, all through the real
+// adapters built by createProviders from the agent's YAML, against the loopback mocks. Half a second into the
+// long answer about opening hours the caller cuts in about parking: playout pauses, the ElevenLabs context is
+// closed without a flush, the Realtime mock receives `response.cancel` for the reply still being written, the
+// assistant item is replaced by the words the caller heard, and the next response sees exactly those words,
+// followed by the interruption note. Every mock checks what it receives: its violations must stay empty.
+import { afterEach, describe, expect, it } from 'vitest';
+import { INTERRUPTION_NOTE } from '../../runtime/call/conversation.js';
+import type { MockReplyContext } from '../mocks/openai-realtime-server.js';
+import { closeMocks, elevenLabsContexts, ENV, fixtureSpeech, heardMsFrom, mockViolations, startCall, startMocks, type CallRig, type Mocks } from './call-rig.js';
+
+const HOURS = 'Sure. We are open Monday to Friday, from eight in the morning until six in the evening, on Saturdays from nine until one, and closed on Sundays.';
+const PARKING = 'Yes, there is free parking.';
+
+let mocks: Mocks | undefined;
+let rig: CallRig | undefined;
+
+afterEach(async () => {
+  await rig?.end();
+  if (mocks) await closeMocks(mocks);
+  rig = undefined;
+  mocks = undefined;
+});
+
+function agentYaml(m: Mocks): string {
+  return `
+apiVersion: voiceagent/v1
+name: dualplex-integration
+inference:
+  mode: dualplex
+  realtime: { provider: openai, model: gpt-realtime, baseURL: '${m.realtime!.baseURL}', apiKey: '\${env:OPENAI_API_KEY}', transcriptionModel: gpt-4o-transcribe, turnDetection: local }
+voice: { provider: elevenlabs, baseURL: '${m.elevenlabs!.baseURL}', apiKey: '\${env:ELEVENLABS_API_KEY}', voices: { en: voice-a } }
+languages: { default: en }
+prompt: { system: You are the front desk of a dental clinic. Be brief. }
+`;
+}
+
+/** The reply the mock writes, chosen from the caller's last words; every context it saw is kept. */
+function scriptedReply(seen: MockReplyContext[]) {
+  return (context: MockReplyContext): string => {
+    seen.push(structuredClone(context));
+    const lastUser = context.conversation.filter((item) => item.role === 'user').at(-1)?.text ?? '';
+    return /parking/i.test(lastUser) ? PARKING : HOURS;
+  };
+}
+
+async function startDualplex(seen: MockReplyContext[]): Promise<{ mocks: Mocks; rig: CallRig }> {
+  mocks = await startMocks({
+    realtime: { transcripts: ['Could you tell me your opening hours?', 'And do you have parking nearby?'], reply: scriptedReply(seen), deltaIntervalMs: 60 },
+    elevenlabs: {},
+  });
+  rig = await startCall({ yaml: agentYaml(mocks), ca: mocks.realtime!.ca });
+  return { mocks, rig };
+}
+
+const ofType = (events: ReadonlyArray<Record<string, unknown>>, type: string) => events.filter((event) => event.type === type);
+
+describe('a dualplex call through the real adapters', () => {
+  it('answers, is interrupted mid-answer (response.cancel, ElevenLabs context closed), and the next response sees only the heard words', async () => {
+    const seen: MockReplyContext[] = [];
+    const { mocks, rig } = await startDualplex(seen);
+    const { transport } = rig;
+    void rig.say(fixtureSpeech('speech-en-female', 40, 1100));
+
+    // Turn 1: our end of speech commits the audio, the session transcribes it and writes the answer.
+    const first = await rig.until('the first reply to reach the transport', () => rig.utteranceStart(1));
+    await rig.until('500 ms of the first reply to be heard', () => heardMsFrom(transport, first) >= 500);
+    const realtime = mocks.realtime!.connections[0]!;
+    expect(mocks.realtime!.connections).toHaveLength(1);
+    expect(realtime.kind).toBe('realtime');
+    expect(realtime.headers.authorization).toBe(`Bearer ${ENV.OPENAI_API_KEY}`);
+    expect(realtime.received[0]).toMatchObject({
+      type: 'session.update',
+      session: { output_modalities: ['text'], audio: { input: { format: { type: 'audio/pcmu' }, turn_detection: null } } },
+    });
+    expect(ofType(realtime.received, 'input_audio_buffer.commit')).toHaveLength(1);
+
+    // Barge-in: 720 ms of caller speech while the agent talks and the model is still writing.
+    void rig.say(fixtureSpeech('speech-en-female', 2180, 2900));
+    const interrupted = await rig.until('the barge-in to be confirmed', () => rig.events.find((e) => e.type === 'barge-in' && e.decision === 'interrupted'));
+    const clearedAtMs = transport.clears.at(-1)!;
+    const heardMs = heardMsFrom(transport, first);
+
+    const second = await rig.until('the second reply to reach the transport', () => rig.utteranceStart(2), 5000);
+    await rig.until('the second reply to be played out', () => rig.session.states().includes('active.agent.idle.attentive') && rig.session.record.turns[1]?.outcome === 'answered', 5000);
+    const record = await rig.end();
+    await rig.until('the ElevenLabs socket to be closed', () => mocks.elevenlabs!.connections.every((connection) => connection.closed), 1000);
+
+    // Playout paused at the onset; nothing of the first reply was sent after the clear.
+    expect(rig.events.some((e) => e.type === 'barge-in' && e.decision === 'paused')).toBe(true);
+    expect(transport.sent.slice(first, second).every((frame) => frame.atMs <= clearedAtMs)).toBe(true);
+
+    // ElevenLabs: the first context was stopped (close_context, no flush); the second one ran to its end.
+    const [firstContext, secondContext] = elevenLabsContexts(mocks.elevenlabs!);
+    expect(firstContext!.messages.at(-1)).toEqual({ context_id: firstContext!.id, close_context: true });
+    expect(firstContext!.messages.some((message) => message.flush === true)).toBe(false);
+    expect(secondContext!.messages.at(-1)).toEqual({ context_id: secondContext!.id, close_context: true });
+
+    // Realtime: the response being written was cancelled by id, and the server reported it cancelled.
+    const [firstResponse, secondResponse] = ofType(realtime.sent, 'response.created').map((event) => (event.response as { id: string }).id);
+    expect(ofType(realtime.received, 'response.cancel')).toEqual([{ type: 'response.cancel', response_id: firstResponse }]);
+    // The reply is stopped before its item is replaced by the heard words (delete, then create at the same place).
+    const edits = realtime.received.filter((event) => ['response.cancel', 'conversation.item.delete', 'conversation.item.create'].includes(String(event.type))).slice(0, 3);
+    expect(edits.map((event) => event.type)).toEqual(['response.cancel', 'conversation.item.delete', 'conversation.item.create']);
+    const done = ofType(realtime.sent, 'response.done').map((event) => event.response as { id: string; status: string });
+    expect(done).toEqual([expect.objectContaining({ id: firstResponse, status: 'cancelled' }), expect.objectContaining({ id: secondResponse, status: 'completed' })]);
+
+    // What the caller heard: whole words whose audio (40 ms a character at the mock) had played by the cut.
+    const heardText = interrupted.type === 'barge-in' ? interrupted.record.heardText! : '';
+    expect(heardText.length).toBeGreaterThan(0);
+    expect(HOURS.startsWith(heardText)).toBe(true);
+    expect(heardText.length * 40).toBeLessThanOrEqual(heardMs + 40);
+    expect(HOURS.indexOf(' ', heardText.length + 1) * 40).toBeGreaterThan(heardMs - 40);
+
+    // The model's history as heard: the assistant item replaced by the heard words, then the note, then turn 2.
+    expect(seen).toHaveLength(2);
+    expect(seen[1]!.conversation.map(({ role, text }) => ({ role, text }))).toEqual([
+      { role: 'user', text: 'Could you tell me your opening hours?' },
+      { role: 'assistant', text: heardText },
+      { role: 'system', text: INTERRUPTION_NOTE },
+      { role: 'user', text: 'And do you have parking nearby?' },
+    ]);
+    expect(record.transcript.map((entry) => [entry.role, entry.text, entry.interrupted ?? false])).toEqual([
+      ['user', 'Could you tell me your opening hours?', false],
+      ['assistant', heardText, true],
+      ['user', 'And do you have parking nearby?', false],
+      ['assistant', PARKING, false],
+    ]);
+    expect(record.turns.map((turn) => turn.outcome)).toEqual(['interrupted', 'answered']);
+    expect(record.failures).toEqual([]);
+    expect(mockViolations(mocks)).toEqual([]);
+  });
+
+  it('records a failure when the Realtime socket drops mid-response, and does not hang (the rest of the call is deaf)', async () => {
+    const seen: MockReplyContext[] = [];
+    const { mocks, rig } = await startDualplex(seen);
+    // Three text deltas ("Sure", ".", " We"), then the server closes the socket (1011).
+    mocks.realtime!.script.fault = { kind: 'close', afterDeltas: 3 };
+    void rig.say(fixtureSpeech('speech-en-female', 40, 1100));
+
+    await rig.until('the reply failure to be recorded', () => rig.session.record.failures.find((failure) => failure.source === 'reply'), 5000);
+    await rig.until('the agent to listen again', () => rig.session.states().includes('active.agent.idle.attentive'));
+
+    // The channel is gone for the rest of the call: the caller's next words are never transcribed, and the turn
+    // gives up waiting for a transcript (sttFinalTimeoutMs) instead of waiting for ever.
+    const eventsBefore = rig.events.length;
+    void rig.say(fixtureSpeech('speech-en-female', 2180, 2900));
+    await rig.until('the caller to be heard', () => rig.events.slice(eventsBefore).some((e) => e.type === 'caller.speech' && e.speaking));
+    await rig.until('the turn to wait for a transcript', () => rig.session.states().includes('active.turn.awaitingFinal'), 3000);
+    await rig.until('the turn to give up waiting', () => rig.session.states().includes('active.turn.listening'), 3000);
+    expect(rig.session.states()).toContain('active.agent.idle.attentive');
+    const endedAt = performance.now();
+    const record = await rig.end();
+    expect(performance.now() - endedAt).toBeLessThan(500);
+
+    expect(record.endReason).toBe("caller-hangup");
+    expect(record.turns.map((turn) => turn.outcome)).toEqual(['failed']);
+    // The same dropped socket fails both sides of the channel: the recogniser and the reply.
+    expect(record.failures.map(({ source, retryable }) => ({ source, retryable }))).toEqual(
+      expect.arrayContaining([
+        { source: 'stt', retryable: true },
+        { source: 'reply', retryable: true },
+      ]),
+    );
+    expect(mocks.realtime!.connections).toHaveLength(1);
+    expect(mockViolations(mocks)).toEqual([]);
+  });
+});
