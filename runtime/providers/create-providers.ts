@@ -60,7 +60,7 @@ export async function createProviders(spec: AgentSpec, ctx: ProviderContext): Pr
       ...(ctx.clientOptions ? { clientOptions: ctx.clientOptions } : {}),
       clock: ctx.clock,
     });
-    channel = createRealtimeChannel(inference, { instructions: spec.prompt.system });
+    channel = createRealtimeChannel(inference, { instructions: spec.prompt.system, clock: ctx.clock });
     closers.push(() => channel?.close());
   }
 

@@ -14,6 +14,7 @@
  * `commitAudio()`): that commit is what gets the turn transcribed and put in the conversation as audio.
  */
 import { ProviderError } from '../errors.js';
+import { realClock, type Clock } from '../../util/clock.js';
 import type { LanguageModel, LlmDelta, LlmRequest, SttHooks } from '../types.js';
 import type { OpenAiRealtime, OpenAiRealtimeHooks, OpenAiRealtimeSession } from './realtime.js';
 import type { RealtimeSpeechToText, RealtimeSttHooks, RealtimeSttStream } from './realtime-transcription.js';
@@ -31,6 +32,8 @@ export interface RealtimeChannel {
   subscribe(listener: Partial<OpenAiRealtimeHooks>): () => void;
   /** Ends the caller's turn (see the module comment): commits the audio since the last commit. */
   commitAudio(): void;
+  /** Remembers the language so a reconnected session transcribes in it. */
+  setLanguage(language: string): void;
   /** Closes the session; a later `open` starts a new one. */
   close(): void;
 }
@@ -39,6 +42,8 @@ export interface RealtimeChannel {
 export interface RealtimeChannelOptions {
   /** Session instructions (each request's system prompt overrides them for its response). */
   readonly instructions: string;
+  /** Times reconnection back-off. Default: wall clock. */
+  readonly clock?: Clock;
 }
 
 /** Creates the channel of one call. Nothing is sent until it is opened. */
@@ -46,6 +51,30 @@ export function createRealtimeChannel(inference: OpenAiRealtime, options: Realti
   const listeners = new Set<Partial<OpenAiRealtimeHooks>>();
   let session: OpenAiRealtimeSession | undefined;
   let sampleRate = 0;
+  let language = 'en';
+  let closed = false;
+  let attempts = 0;
+  let timer: unknown;
+  const clock = options.clock ?? realClock;
+  const connect = () => {
+    // Speech-to-speech: a model created to speak must be asked for audio, or it answers in text only.
+    session = inference.connect({ instructions: options.instructions, language, sampleRate, outputAudio: inference.capabilities.audioOutput }, hooks);
+  };
+  /**
+   * The socket dropped: open a new session after a back-off (250, 500, 1000 ms; 3 attempts). Nothing of the
+   * conversation is lost: the next model request synchronises the server's history with what was heard.
+   * Caller audio in between is not transcribed, and each failure is reported through `onError`.
+   */
+  const reconnect = () => {
+    session = undefined;
+    if (closed || attempts >= 3 || timer !== undefined) return;
+    timer = clock.setTimeout(() => {
+      timer = undefined;
+      if (closed || session) return;
+      attempts++;
+      connect();
+    }, 250 * 2 ** attempts);
+  };
   const each = (call: (listener: Partial<OpenAiRealtimeHooks>) => void): void => {
     for (const listener of [...listeners]) call(listener);
   };
@@ -55,10 +84,16 @@ export function createRealtimeChannel(inference: OpenAiRealtime, options: Realti
     onTranscript: (transcript) => each((l) => l.onTranscript?.(transcript)),
     onTextDelta: (id, delta) => each((l) => l.onTextDelta?.(id, delta)),
     onAudioDelta: (id, chunk) => each((l) => l.onAudioDelta?.(id, chunk)),
-    onResponseDone: (id, status) => each((l) => l.onResponseDone?.(id, status)),
+    onResponseDone: (id, status) => {
+      attempts = 0; // the session works again
+      each((l) => l.onResponseDone?.(id, status));
+    },
     onResponseCreated: (id, tag) => each((l) => l.onResponseCreated?.(id, tag)),
     onResponseFailed: (tag, id, error) => each((l) => l.onResponseFailed?.(tag, id, error)),
-    onError: (error) => each((l) => l.onError?.(error)),
+    onError: (error) => {
+      each((l) => l.onError?.(error));
+      if (error.kind === 'network' && error.retryable && session) reconnect();
+    },
   };
   return {
     inference,
@@ -73,9 +108,10 @@ export function createRealtimeChannel(inference: OpenAiRealtime, options: Realti
         return session;
       }
       sampleRate = openOptions.sampleRate;
-      // Speech-to-speech: a model created to speak must be asked for audio, or it answers in text only.
-      session = inference.connect({ instructions: options.instructions, language: openOptions.language, sampleRate, outputAudio: inference.capabilities.audioOutput }, hooks);
-      return session;
+      language = openOptions.language;
+      closed = false;
+      connect();
+      return session!;
     },
     subscribe(listener) {
       listeners.add(listener);
@@ -84,7 +120,13 @@ export function createRealtimeChannel(inference: OpenAiRealtime, options: Realti
     commitAudio() {
       session?.commitAudio();
     },
+    setLanguage(next) {
+      language = next;
+    },
     close() {
+      closed = true;
+      if (timer !== undefined) clock.clearTimeout(timer);
+      timer = undefined;
       session?.close();
       session = undefined;
     },
@@ -104,7 +146,9 @@ export function realtimeSpeechToText(
     // Realtime transcribes committed audio: words come after the caller stops, not while they speak.
     capabilities: { partials: false, wordConfidence: true, languageIdentification: false },
     start(options, hooks: SttHooks | RealtimeSttHooks): RealtimeSttStream {
-      const session = channel.open({ language: options.language, sampleRate: options.sampleRate });
+      channel.open({ language: options.language, sampleRate: options.sampleRate });
+      // Always the channel's current session: after a drop and reconnect, audio goes to the new one.
+      const current = () => channel.session;
       const speech = hooks as RealtimeSttHooks;
       const unsubscribe = channel.subscribe({
         onTranscript: (transcript) => (transcript.final ? hooks.onFinal(transcript) : hooks.onPartial(transcript)),
@@ -113,10 +157,13 @@ export function realtimeSpeechToText(
         onError: (error) => hooks.onError(error),
       });
       return {
-        pushAudio: (frame) => session.pushAudio(frame),
-        setLanguage: (language) => session.setLanguage(language),
-        commit: () => session.commitAudio(),
-        ...(adapterOptions.commitOnEndOfSpeech ? { endOfSpeech: () => session.commitAudio() } : {}),
+        pushAudio: (frame) => current()?.pushAudio(frame),
+        setLanguage: (language) => {
+          channel.setLanguage(language);
+          current()?.setLanguage(language);
+        },
+        commit: () => current()?.commitAudio(),
+        ...(adapterOptions.commitOnEndOfSpeech ? { endOfSpeech: () => current()?.commitAudio() } : {}),
         close() {
           unsubscribe();
           channel.close();
