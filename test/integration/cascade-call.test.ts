@@ -148,4 +148,25 @@ describe('a cascade call through the real adapters', () => {
     expect(record.transcript.at(-1)).toMatchObject({ role: 'assistant', text: PARKING });
     expect(mockViolations(mocks)).toEqual([]);
   });
+
+  it('speaks with the fallback voice when ElevenLabs refuses the socket, and records the switch', async () => {
+    mocks = await startMocks({
+      realtime: { transcripts: ['Could you tell me your opening hours?'] },
+      chat: { reply: () => PARKING },
+      elevenlabs: {},
+    });
+    mocks.elevenlabs!.faults.rejectUpgrade = 401; // e.g. a revoked key: no reconnect can help
+    const yaml = agentYaml(mocks).replace('voices: { en: voice-a } }', 'voices: { en: voice-a }, fallback: { provider: local, voices: { en: en-us } } }');
+    rig = await startCall({ yaml, ca: mocks.realtime!.ca });
+    void rig.say(fixtureSpeech('speech-en-female', 40, 1100));
+
+    await rig.until('the fallback voice to reach the transport', () => rig!.utteranceStart(1), 8000);
+    await rig.until('the turn to be answered', () => rig!.session.record.turns[0]?.outcome === 'answered', 8000);
+    const record = await rig.end();
+    expect(mocks.elevenlabs!.upgradeAttempts).toBeGreaterThan(0);
+    const switched = record.failures.find((f) => f.source === 'tts');
+    expect(switched?.message).toMatch(/fallback voice \(local\)/);
+    expect(record.transcript.at(-1)).toMatchObject({ role: 'assistant', text: PARKING });
+    expect(mockViolations(mocks)).toEqual([]);
+  });
 });
