@@ -1,0 +1,383 @@
+/**
+ * `npm run bench:e2e`: what the runtime adds to a caller's wait, measured on whole calls through the REAL
+ * adapters (Realtime transcription STT, Chat Completions, ElevenLabs, OpenAI Realtime) against the loopback
+ * mocks, on the real clock, with the call rig of the integration tests (test/integration/call-rig.ts).
+ *
+ * For each mode (cascade, dualplex, speech-to-speech) and each latency profile (`fixed`: transcription final
+ * 120 ms after the commit, first LLM token 200 ms, ElevenLabs first audio 150 ms; `zero`: every mock at 0 ms)
+ * it runs `--turns` caller turns spread over `--calls` calls. Each turn is 1.06 s of espeak-ng speech, answered
+ * by a two-sentence reply whose tokens come back to back (`--token-interval-ms` paces them), played out in full.
+ *
+ * Per turn, from the call record's spans (runtime/call/call-record.ts):
+ *   - added = llmFirstTokenMs + ttsFirstAudioMs + firstFrameOutMs - (configured first token + configured first
+ *     audio): everything between the turn commit and the first frame out that is not the mocks' configured wait;
+ *   - added without mock timers: the same minus how late the mocks' own timers fired (a 0 ms `setTimeout` in a
+ *     mock is >= 1 ms) and minus the mock's spacing of the first phrase's tokens (the Realtime mock sends each
+ *     delta on its own timer): the share of the runtime, its adapters and the loopback;
+ *   - the path, stage by stage: request out (commit -> the mock has the request), mock timer lateness, first
+ *     token in (the mock's write -> our first token), phrase wait (first token -> the ElevenLabs phrase chunker
+ *     releases the first phrase), text out (-> the mock has the text), audio in (the mock's first audio ->
+ *     our first audio), first frame out (-> the first frame on the transport);
+ *   - stt: dualplex and speech-to-speech detect the end of the turn locally, so sttFinalMs - the 120 ms
+ *     speech-end hangover - the configured delay is our share (commit sent, transcribed, final delivered).
+ *     Cascade's transcription session cuts audio with the server's VAD (500 ms of silence on the mock's energy
+ *     detector), so there it runs from the mock's `input_audio_buffer.committed`.
+ * Mock-side times come from bench-side hooks on the mocks' own logs (`sent`, `received`, `requests`, counters),
+ * taken with performance.now() in this process, the clock the call runs on; the mocks are not modified.
+ * The first turn of a call also opens the ElevenLabs socket (with its first reply) and, in cascade, may open the
+ * chat HTTP connection; `added, first turns` and `added, later turns` split that out. One warm-up call per mode
+ * is not counted.
+ *
+ * Usage: npm run bench:e2e [-- --turns 40 --calls 4 --modes cascade,dualplex,speech-to-speech --profiles fixed,zero
+ *        --token-interval-ms 0 --json --samples]   (`--json`: the JSON line only, no tables; `--samples`: every turn
+ *        in the JSON too)
+ */
+import { performance } from 'node:perf_hooks';
+import type { TurnRecord, TurnSpans } from '../runtime/call/call-record.js';
+import { SPEECH_END_HANGOVER_MS } from '../runtime/call/inbound-pipeline.js';
+import { createPhraseChunker } from '../runtime/providers/elevenlabs/phrase-chunker.js';
+import type { MockChatRequestRecord } from '../test/mocks/openai-chat-server.js';
+import { closeMocks, fixtureSpeech, mockViolations, startCall, startMocks, type Mocks } from '../test/integration/call-rig.js';
+import { printTable, summarize, type Summary } from './stats.js';
+
+type Mode = 'cascade' | 'dualplex' | 'speech-to-speech';
+const MODES: readonly Mode[] = ['cascade', 'dualplex', 'speech-to-speech'];
+
+/** What the mocks wait, ms. */
+interface Profile {
+  readonly name: string;
+  /** Transcription final after the commit (Realtime `transcriptionMs`). */
+  readonly transcriptionMs: number;
+  /** First LLM token (chat `ttftMs`, Realtime `firstDeltaMs`). */
+  readonly firstTokenMs: number;
+  /** ElevenLabs first audio after the first text (`firstAudioMs`); speech-to-speech audio comes with its text. */
+  readonly firstAudioMs: number;
+}
+const PROFILES: readonly Profile[] = [
+  { name: 'fixed', transcriptionMs: 120, firstTokenMs: 200, firstAudioMs: 150 },
+  { name: 'zero', transcriptionMs: 0, firstTokenMs: 0, firstAudioMs: 0 },
+];
+
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+const turnsWanted = Math.max(1, Number(option('turns') ?? 40) || 40);
+const calls = Math.max(1, Math.min(turnsWanted, Number(option('calls') ?? 4) || 4));
+const turnsPerCall = Math.ceil(turnsWanted / calls);
+const tokenIntervalMs = Math.max(0, Number(option('token-interval-ms') ?? 0) || 0);
+const modes = (option('modes')?.split(',') ?? MODES).filter((mode): mode is Mode => (MODES as readonly string[]).includes(mode));
+const profiles = PROFILES.filter((profile) => (option('profiles')?.split(',') ?? PROFILES.map((p) => p.name)).includes(profile.name));
+const json = args.includes('--json');
+const withSamples = args.includes('--samples');
+
+const QUESTION = 'Do you have parking nearby?';
+const REPLY = 'Yes, there is free parking. It is right behind the building.';
+/** Audio the mocks make per reply: ElevenLabs 20 ms a character, Realtime 60 ms a token (about 1.2 s a reply). */
+const MS_PER_CHAR = 20;
+const AUDIO_MS_PER_TOKEN = 60;
+const SPEECH = fixtureSpeech('speech-en-female', 40, 1100);
+
+/** performance.now() times of named moments, in order of arrival. */
+class Stamps {
+  private readonly byKey = new Map<string, number[]>();
+  add(key: string, atMs = performance.now()): void {
+    const list = this.byKey.get(key);
+    if (list) list.push(atMs);
+    else this.byKey.set(key, [atMs]);
+  }
+  firstAfter(key: string, atMs: number | undefined): number | undefined {
+    return atMs === undefined ? undefined : this.byKey.get(key)?.find((t) => t >= atMs);
+  }
+  lastBefore(key: string, atMs: number | undefined): number | undefined {
+    return atMs === undefined ? undefined : this.byKey.get(key)?.findLast((t) => t <= atMs);
+  }
+  /** The `n`th (1-based) time of `key` at or after `atMs`. */
+  nth(key: string, atMs: number | undefined, n: number): number | undefined {
+    return atMs === undefined ? undefined : this.byKey.get(key)?.filter((t) => t >= atMs)[n - 1];
+  }
+}
+
+/** Calls `seen` with every item pushed onto `list` (the mocks log into plain arrays). */
+function onPush<T>(list: T[], seen: (item: T) => void): void {
+  const push = list.push.bind(list);
+  list.push = (...items: T[]) => {
+    for (const item of items) seen(item);
+    return push(...items);
+  };
+}
+
+/** Calls `seen` whenever the counter `key` of `target` is set. */
+function onCount(target: object, key: string, seen: () => void): void {
+  let value = (target as Record<string, unknown>)[key];
+  Object.defineProperty(target, key, { enumerable: true, get: () => value, set: (next: unknown) => ((value = next), seen()) });
+}
+
+/** Stamps what the mocks receive and send: request/text arrivals, first token and audio writes, STT events. */
+function stampMocks(mocks: Mocks, stamps: Stamps): void {
+  if (mocks.realtime) {
+    onPush(mocks.realtime.connections, (connection) => {
+      onPush(connection.received, (event) => stamps.add(`rt<${String(event.type)}`));
+      onPush(connection.sent, (event) => {
+        const type = String(event.type);
+        stamps.add(`rt>${type}`);
+        if (type.startsWith('response.output_') && type.endsWith('.delta')) stamps.add('rt>delta');
+      });
+    });
+  }
+  if (mocks.chat) {
+    onPush(mocks.chat.requests as MockChatRequestRecord[], (record) => {
+      stamps.add('chat<request');
+      onCount(record, 'tokensSent', () => stamps.add('chat>token'));
+    });
+  }
+  if (mocks.elevenlabs) {
+    onPush(mocks.elevenlabs.received, ({ message }) => typeof message.text === 'string' && message.text.trim() !== '' && stamps.add('el<text'));
+    onPush(mocks.elevenlabs.connections, (connection) => onCount(connection, 'audioSent', () => stamps.add('el>audio')));
+  }
+}
+
+function agentYaml(mode: Mode, mocks: Mocks): string {
+  const realtime = `{ provider: openai, model: gpt-realtime, baseURL: '${mocks.realtime!.baseURL}', apiKey: '\${env:OPENAI_API_KEY}', transcriptionModel: gpt-4o-transcribe, turnDetection: local }`;
+  const elevenlabs = `voice: { provider: elevenlabs, baseURL: '${mocks.elevenlabs?.baseURL}', apiKey: '\${env:ELEVENLABS_API_KEY}', voices: { en: voice-a } }`;
+  const body =
+    mode === 'cascade'
+      ? `inference: { mode: cascade }
+stt: { provider: openai, model: gpt-4o-transcribe, baseURL: '${mocks.realtime!.baseURL}', apiKey: '\${env:OPENAI_API_KEY}' }
+models:
+  main: { provider: openai-compatible, model: bench-chat-model, baseURL: '${mocks.chat?.baseURL}', apiKey: '\${env:CHAT_API_KEY}' }
+${elevenlabs}`
+      : mode === 'dualplex'
+        ? `inference: { mode: dualplex, realtime: ${realtime} }\n${elevenlabs}`
+        : `inference: { mode: speech-to-speech, realtime: ${realtime} }\nvoice: { provider: openai, voices: { en: marin } }`;
+  return `apiVersion: voiceagent/v1\nname: e2e-latency-${mode}\n${body}\nlanguages: { default: en }\nprompt: { system: You are the front desk of a dental clinic. Be brief. }\n`;
+}
+
+function startModeMocks(mode: Mode, profile: Profile): Promise<Mocks> {
+  const transcription = { transcripts: [QUESTION], transcriptionMs: profile.transcriptionMs };
+  const elevenlabs = { firstAudioMs: profile.firstAudioMs, msPerChar: MS_PER_CHAR };
+  if (mode === 'cascade') return startMocks({ realtime: transcription, chat: { reply: REPLY, ttftMs: profile.firstTokenMs, tokenIntervalMs }, elevenlabs });
+  const realtime = { ...transcription, reply: REPLY, firstDeltaMs: profile.firstTokenMs, deltaIntervalMs: tokenIntervalMs, audioMsPerToken: AUDIO_MS_PER_TOKEN };
+  return mode === 'dualplex' ? startMocks({ realtime, elevenlabs }) : startMocks({ realtime });
+}
+
+/** One measured caller turn: the spans, and the stages of the path from commit to first frame. */
+interface TurnSample {
+  readonly turn: number;
+  /** performance.now() of the turn commit (the end of caller speech plus endpointingMs). */
+  readonly commitAtMs: number;
+  readonly outcome: TurnRecord['outcome'];
+  readonly draft: TurnRecord['draft'];
+  readonly spans: TurnSpans;
+  readonly stages: Partial<Record<Stage, number>>;
+}
+
+const STAGES = [
+  'added', 'addedWithoutMockTimers', 'requestOut', 'llmMockLate', 'firstTokenIn', 'phraseWait', 'mockTokenPacing', 'textOut', 'ttsMockLate', 'audioIn', 'firstFrameOut',
+  'sttAdded', 'sttMockLate', 'sttFinalIn',
+] as const;
+type Stage = (typeof STAGES)[number];
+const STAGE_LABELS: Record<Stage, string> = {
+  added: 'added (commit -> first frame, minus mocks)',
+  addedWithoutMockTimers: 'added without mock timer lateness',
+  requestOut: '  request out (commit -> mock has it)',
+  llmMockLate: '  mock first-token timer lateness',
+  firstTokenIn: '  first token in (mock write -> ours)',
+  phraseWait: '  phrase wait (first token -> phrase)',
+  mockTokenPacing: '    of which the mock spacing its tokens',
+  textOut: '  text out (phrase -> mock has it)',
+  ttsMockLate: '  mock first-audio timer lateness',
+  audioIn: '  audio in (mock write -> our 1st audio)',
+  firstFrameOut: '  first frame out',
+  sttAdded: 'stt added',
+  sttMockLate: '  mock transcription timer lateness',
+  sttFinalIn: '  final in (mock write -> ours)',
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One call of `turns` caller turns; each reply is played out in full before the caller speaks again. */
+async function runCall(mode: Mode, profile: Profile, mocks: Mocks, stamps: Stamps, turns: number): Promise<TurnSample[]> {
+  const rig = await startCall({ yaml: agentYaml(mode, mocks), ca: mocks.realtime!.ca });
+  let callStartMs: number | undefined;
+  const texts: Array<{ atMs: number; delta: string }> = [];
+  rig.session.onEvent((event) => {
+    const now = performance.now();
+    // Call time is performance.now() minus the call's start (realClock): one event gives the offset.
+    callStartMs ??= now - event.atMs;
+    if (event.type === 'transcript' && event.final) stamps.add('client:final', now);
+    if (event.type === 'agent.text') texts.push({ atMs: now, delta: event.delta });
+  });
+  const samples: TurnSample[] = [];
+  try {
+    for (let turn = 1; turn <= turns; turn++) {
+      void rig.say(SPEECH);
+      const what = `turn ${turn} (${mode}, ${profile.name}) to be played out`;
+      await rig.until(what, () => rig.session.record.turns[turn - 1]?.outcome !== undefined && rig.session.states().includes('active.agent.idle.attentive'), 15_000);
+      const record = rig.session.record.turns[turn - 1]!;
+      const commitAtMs = record.speechEndMs + (record.spans.endpointingMs ?? 0) + (callStartMs ?? 0);
+      const stages = stagesOf(mode, profile, record, callStartMs ?? 0, stamps, texts);
+      samples.push({ turn, commitAtMs, outcome: record.outcome, draft: record.draft, spans: record.spans, stages });
+      texts.length = 0;
+      await sleep(150);
+    }
+  } finally {
+    await rig.end();
+  }
+  return samples;
+}
+
+/** When the phrase chunker (as the ElevenLabs adapter runs it) first had a phrase to send, and after how many tokens. */
+function firstPhrase(texts: ReadonlyArray<{ atMs: number; delta: string }>): { atMs: number; tokens: number } | undefined {
+  const chunker = createPhraseChunker();
+  for (const [index, { atMs, delta }] of texts.entries()) if (chunker.push(delta).length > 0) return { atMs, tokens: index + 1 };
+  // A one-phrase reply goes out with `end()`, right after its last token.
+  return texts.length > 0 ? { atMs: texts.at(-1)!.atMs, tokens: texts.length } : undefined;
+}
+
+function stagesOf(mode: Mode, profile: Profile, record: TurnRecord, callStartMs: number, stamps: Stamps, texts: ReadonlyArray<{ atMs: number; delta: string }>): TurnSample['stages'] {
+  const { spans } = record;
+  const stages: TurnSample['stages'] = {};
+  const diff = (stage: Stage, to: number | undefined, from: number | undefined, minus = 0) => {
+    if (to !== undefined && from !== undefined) stages[stage] = to - from - minus;
+  };
+  // Speech-to-speech: the model's audio arrives with its text, so no first-audio wait is configured.
+  const audioWaitMs = mode === 'speech-to-speech' ? 0 : profile.firstAudioMs;
+  const { endpointingMs, llmFirstTokenMs: llm, ttsFirstAudioMs: tts, firstFrameOutMs: frame } = spans;
+  const speechEnd = record.speechEndMs + callStartMs;
+  const commit = endpointingMs !== undefined ? speechEnd + endpointingMs : undefined;
+  const firstToken = commit !== undefined && llm !== undefined ? commit + llm : undefined;
+  const firstAudio = firstToken !== undefined && tts !== undefined ? firstToken + tts : undefined;
+  if (llm !== undefined && tts !== undefined && frame !== undefined) stages.added = llm + tts + frame - profile.firstTokenMs - audioWaitMs;
+  if (frame !== undefined) stages.firstFrameOut = frame;
+
+  // The request that answered is the last one the mock had before our first token.
+  const request = stamps.lastBefore(mode === 'cascade' ? 'chat<request' : 'rt<response.create', firstToken);
+  const tokenKey = mode === 'cascade' ? 'chat>token' : 'rt>delta';
+  const mockToken = stamps.firstAfter(tokenKey, request);
+  diff('requestOut', request, commit);
+  diff('llmMockLate', mockToken, request, profile.firstTokenMs);
+  diff('firstTokenIn', firstToken, mockToken);
+  if (mode === 'speech-to-speech') diff('audioIn', firstAudio, mockToken);
+  else {
+    const phrase = firstPhrase(texts);
+    const text = stamps.firstAfter('el<text', phrase?.atMs);
+    const audio = stamps.firstAfter('el>audio', text);
+    diff('phraseWait', phrase?.atMs, firstToken);
+    // The mock's own spacing of the phrase's tokens (a 0 ms interval is still a >= 1 ms timer per token).
+    diff('mockTokenPacing', phrase && stamps.nth(tokenKey, request, phrase.tokens), mockToken);
+    diff('textOut', text, phrase?.atMs);
+    diff('ttsMockLate', audio, text, profile.firstAudioMs);
+    diff('audioIn', firstAudio, audio);
+  }
+  if (stages.added !== undefined && stages.llmMockLate !== undefined) {
+    stages.addedWithoutMockTimers = stages.added - stages.llmMockLate - (stages.mockTokenPacing ?? 0) - (stages.ttsMockLate ?? 0);
+  }
+
+  const final = stamps.lastBefore('client:final', commit);
+  const completed = stamps.lastBefore('rt>conversation.item.input_audio_transcription.completed', final);
+  const committed = stamps.lastBefore('rt>input_audio_buffer.committed', completed);
+  if (mode === 'cascade') diff('sttAdded', final, committed, profile.transcriptionMs);
+  else if (spans.sttFinalMs !== undefined) stages.sttAdded = spans.sttFinalMs - SPEECH_END_HANGOVER_MS - profile.transcriptionMs;
+  diff('sttMockLate', completed, committed, profile.transcriptionMs);
+  diff('sttFinalIn', final, completed);
+  return stages;
+}
+
+/** The results of one mode at one profile. */
+interface RunResult {
+  readonly mode: Mode;
+  readonly profile: Profile;
+  readonly turns: number;
+  readonly answered: number;
+  readonly keptDrafts: number;
+  readonly stages: Record<Stage, Summary>;
+  readonly addedFirstTurns: Summary;
+  readonly addedLaterTurns: Summary;
+  readonly spans: Record<keyof TurnSpans, Summary>;
+  readonly violations: readonly string[];
+  /** Every turn (with `--samples`). */
+  readonly samples?: readonly TurnSample[];
+}
+
+const SPAN_NAMES: ReadonlyArray<keyof TurnSpans> = ['endpointingMs', 'sttFinalMs', 'llmFirstTokenMs', 'ttsFirstAudioMs', 'firstFrameOutMs', 'responseMs'];
+
+async function runMode(mode: Mode, profile: Profile, warmUp: boolean): Promise<RunResult> {
+  const mocks = await startModeMocks(mode, profile);
+  const stamps = new Stamps();
+  stampMocks(mocks, stamps);
+  const samples: TurnSample[] = [];
+  try {
+    if (warmUp) await runCall(mode, profile, mocks, stamps, 2);
+    for (let call = 1; call <= calls; call++) {
+      const turns = Math.min(turnsPerCall, turnsWanted - (call - 1) * turnsPerCall);
+      if (turns > 0) samples.push(...(await runCall(mode, profile, mocks, stamps, turns)));
+    }
+  } finally {
+    await closeMocks(mocks);
+  }
+  const answered = samples.filter((sample) => sample.outcome === 'answered');
+  const values = (pick: (sample: TurnSample) => number | undefined, from: readonly TurnSample[] = answered) =>
+    summarize(from.map(pick).filter((value): value is number => value !== undefined));
+  return {
+    mode,
+    profile,
+    turns: samples.length,
+    answered: answered.length,
+    keptDrafts: answered.filter((sample) => sample.draft === 'kept').length,
+    stages: Object.fromEntries(STAGES.map((stage) => [stage, values((sample) => sample.stages[stage])])) as Record<Stage, Summary>,
+    addedFirstTurns: values((sample) => sample.stages.added, answered.filter((sample) => sample.turn === 1)),
+    addedLaterTurns: values((sample) => sample.stages.added, answered.filter((sample) => sample.turn > 1)),
+    spans: Object.fromEntries(SPAN_NAMES.map((name) => [name, values((sample) => sample.spans[name])])) as Record<keyof TurnSpans, Summary>,
+    violations: mockViolations(mocks),
+    ...(withSamples ? { samples } : {}),
+  };
+}
+
+function print(result: RunResult): void {
+  const { mode, profile, stages } = result;
+  const audio = mode === 'speech-to-speech' ? 'with the token' : `${profile.firstAudioMs} ms`;
+  const configured = `transcription ${profile.transcriptionMs} ms, first token ${profile.firstTokenMs} ms, first audio ${audio}`;
+  process.stdout.write(`\n${mode} @ ${profile.name}: ${result.answered}/${result.turns} turns answered (${result.keptDrafts} on a kept draft); mocks: ${configured}\n`);
+  const row = (stage: Stage) => [STAGE_LABELS[stage], stages[stage]] as const;
+  const sttLabel = mode === 'cascade' ? 'stt added (mock committed -> final - mock)' : 'stt added (sttFinal - hangover - mock)';
+  printTable([
+    row('added'),
+    ['  first turns of calls', result.addedFirstTurns],
+    ['  later turns', result.addedLaterTurns],
+    row('addedWithoutMockTimers'),
+    ...(['requestOut', 'llmMockLate', 'firstTokenIn', 'phraseWait', 'mockTokenPacing', 'textOut', 'ttsMockLate', 'audioIn', 'firstFrameOut'] as const).filter((stage) => stages[stage].n > 0).map(row),
+    [sttLabel, stages.sttAdded],
+    row('sttMockLate'),
+    row('sttFinalIn'),
+    ...SPAN_NAMES.map((name) => [`span ${name}`, result.spans[name]] as const),
+  ]);
+  if (result.violations.length > 0) process.stdout.write(`mock violations: ${result.violations.slice(0, 5).join('; ')}\n`);
+}
+
+const results: RunResult[] = [];
+for (const mode of modes) {
+  for (const [index, profile] of profiles.entries()) {
+    const result = await runMode(mode, profile, index === 0);
+    results.push(result);
+    if (!json) print(result);
+  }
+}
+
+const verdicts = results.map(({ mode, profile, stages }) => ({
+  mode,
+  profile: profile.name,
+  p95AddedMs: stages.added.p95,
+  p95AddedWithoutMockTimersMs: stages.addedWithoutMockTimers.p95,
+  under5Ms: stages.added.p95 < 5,
+}));
+if (!json) {
+  process.stdout.write('\np95 of the added latency (goal: < 5 ms)          added   without mock timers\n');
+  for (const v of verdicts) {
+    process.stdout.write(`  ${`${v.mode} @ ${v.profile}`.padEnd(44)} ${String(v.p95AddedMs).padStart(8)} ms ${String(v.p95AddedWithoutMockTimersMs).padStart(8)} ms  ${v.under5Ms ? 'ok' : 'OVER'}\n`);
+  }
+  process.stdout.write('\n');
+}
+const output = results.map(({ profile, ...rest }) => ({ ...rest, profile: profile.name, configured: profile }));
+process.stdout.write(`${JSON.stringify({ bench: 'e2e-latency', node: process.version, turnsPerMode: turnsWanted, calls, tokenIntervalMs, results: output, verdicts })}\n`);
