@@ -22,17 +22,23 @@
  *     speech-end hangover - the configured delay is our share (commit sent, transcribed, final delivered).
  *     Cascade's transcription session cuts audio with the server's VAD (500 ms of silence on the mock's energy
  *     detector), so there it runs from the mock's `input_audio_buffer.committed`.
- * Mock-side times come from bench-side hooks on the mocks' own logs (`sent`, `received`, `requests`, counters),
- * taken with performance.now() in this process, the clock the call runs on; the mocks are not modified.
- * The first turn of a call also opens the ElevenLabs socket (with its first reply) and, in cascade, may open the
- * chat HTTP connection; `added, first turns` and `added, later turns` split that out. One warm-up call per mode
- * is not counted.
+ * Mock-side times come from bench-side hooks on the mocks' own logs (`sent`, `received`, `requests`, counters);
+ * the mocks are not modified. By default the mocks run in a child process (`--mocks child`), as real providers
+ * run elsewhere: their HTTP, TLS and WebSocket server work and their JSON do not share the call's event loop.
+ * Both processes read the same monotonic clock (`process.hrtime`), so their times compare to the microsecond.
+ * `--mocks in-process` runs them beside the call, as the integration tests do.
+ * The first turn of a call also opens the ElevenLabs socket (with its first reply); `first turns` and `later
+ * turns` split that out. The chat request of any turn may open a new HTTP connection: fetch (undici) drops a
+ * keep-alive connection idle for about 3 s when the server advertises `Keep-Alive: timeout=5`, as Node's
+ * server (the mock) does, and turns here are 3.3-3.8 s apart. One warm-up call per mode is not counted.
  *
  * Usage: npm run bench:e2e [-- --turns 40 --calls 4 --modes cascade,dualplex,speech-to-speech --profiles fixed,zero
- *        --token-interval-ms 0 --json --samples]   (`--json`: the JSON line only, no tables; `--samples`: every turn
- *        in the JSON too)
+ *        --mocks child|in-process --token-interval-ms 0 --json --samples]
+ * `--json` prints the JSON line only (no tables); `--samples` adds every turn to it.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import type { TurnRecord, TurnSpans } from '../runtime/call/call-record.js';
 import { SPEECH_END_HANGOVER_MS } from '../runtime/call/inbound-pipeline.js';
 import { createPhraseChunker } from '../runtime/providers/elevenlabs/phrase-chunker.js';
@@ -71,6 +77,7 @@ const modes = (option('modes')?.split(',') ?? MODES).filter((mode): mode is Mode
 const profiles = PROFILES.filter((profile) => (option('profiles')?.split(',') ?? PROFILES.map((p) => p.name)).includes(profile.name));
 const json = args.includes('--json');
 const withSamples = args.includes('--samples');
+const mocksInChild = option('mocks') !== 'in-process';
 
 const QUESTION = 'Do you have parking nearby?';
 const REPLY = 'Yes, there is free parking. It is right behind the building.';
@@ -79,13 +86,27 @@ const MS_PER_CHAR = 20;
 const AUDIO_MS_PER_TOKEN = 60;
 const SPEECH = fixtureSpeech('speech-en-female', 40, 1100);
 
+/** performance.now() + this offset = the monotonic clock every process on the machine reads, ms. */
+const MONOTONIC_OFFSET_MS = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+
 /** performance.now() times of named moments, in order of arrival. */
 class Stamps {
   private readonly byKey = new Map<string, number[]>();
+  /** With a `log`, every stamp is also kept there for {@link drain} (the child hands its stamps over). */
+  constructor(private readonly log?: Array<[string, number]>) {}
   add(key: string, atMs = performance.now()): void {
     const list = this.byKey.get(key);
     if (list) list.push(atMs);
     else this.byKey.set(key, [atMs]);
+    this.log?.push([key, atMs]);
+  }
+  /** The stamps logged since the last drain, on the monotonic clock. */
+  drain(): Array<[string, number]> {
+    return (this.log?.splice(0) ?? []).map(([key, atMs]) => [key, atMs + MONOTONIC_OFFSET_MS]);
+  }
+  /** Adds stamps drained in another process. */
+  merge(stamps: ReadonlyArray<readonly [string, number]>): void {
+    for (const [key, monotonicMs] of stamps) this.add(key, monotonicMs - MONOTONIC_OFFSET_MS);
   }
   firstAfter(key: string, atMs: number | undefined): number | undefined {
     return atMs === undefined ? undefined : this.byKey.get(key)?.find((t) => t >= atMs);
@@ -118,7 +139,8 @@ function onCount(target: object, key: string, seen: () => void): void {
 function stampMocks(mocks: Mocks, stamps: Stamps): void {
   if (mocks.realtime) {
     onPush(mocks.realtime.connections, (connection) => {
-      onPush(connection.received, (event) => stamps.add(`rt<${String(event.type)}`));
+      // Every 20 ms of caller audio is an append: not stamped, nothing here needs them.
+      onPush(connection.received, (event) => event.type !== 'input_audio_buffer.append' && stamps.add(`rt<${String(event.type)}`));
       onPush(connection.sent, (event) => {
         const type = String(event.type);
         stamps.add(`rt>${type}`);
@@ -138,20 +160,98 @@ function stampMocks(mocks: Mocks, stamps: Stamps): void {
   }
 }
 
-function agentYaml(mode: Mode, mocks: Mocks): string {
-  const realtime = `{ provider: openai, model: gpt-realtime, baseURL: '${mocks.realtime!.baseURL}', apiKey: '\${env:OPENAI_API_KEY}', transcriptionModel: gpt-4o-transcribe, turnDetection: local }`;
-  const elevenlabs = `voice: { provider: elevenlabs, baseURL: '${mocks.elevenlabs?.baseURL}', apiKey: '\${env:ELEVENLABS_API_KEY}', voices: { en: voice-a } }`;
+function agentYaml(mode: Mode, at: Endpoints): string {
+  const realtime = `{ provider: openai, model: gpt-realtime, baseURL: '${at.realtime.baseURL}', apiKey: '\${env:OPENAI_API_KEY}', transcriptionModel: gpt-4o-transcribe, turnDetection: local }`;
+  const elevenlabs = `voice: { provider: elevenlabs, baseURL: '${at.elevenlabs}', apiKey: '\${env:ELEVENLABS_API_KEY}', voices: { en: voice-a } }`;
   const body =
     mode === 'cascade'
       ? `inference: { mode: cascade }
-stt: { provider: openai, model: gpt-4o-transcribe, baseURL: '${mocks.realtime!.baseURL}', apiKey: '\${env:OPENAI_API_KEY}' }
+stt: { provider: openai, model: gpt-4o-transcribe, baseURL: '${at.realtime.baseURL}', apiKey: '\${env:OPENAI_API_KEY}' }
 models:
-  main: { provider: openai-compatible, model: bench-chat-model, baseURL: '${mocks.chat?.baseURL}', apiKey: '\${env:CHAT_API_KEY}' }
+  main: { provider: openai-compatible, model: bench-chat-model, baseURL: '${at.chat}', apiKey: '\${env:CHAT_API_KEY}' }
 ${elevenlabs}`
       : mode === 'dualplex'
         ? `inference: { mode: dualplex, realtime: ${realtime} }\n${elevenlabs}`
         : `inference: { mode: speech-to-speech, realtime: ${realtime} }\nvoice: { provider: openai, voices: { en: marin } }`;
   return `apiVersion: voiceagent/v1\nname: e2e-latency-${mode}\n${body}\nlanguages: { default: en }\nprompt: { system: You are the front desk of a dental clinic. Be brief. }\n`;
+}
+
+/** Where the mocks listen, and the Realtime mock's certificate. */
+interface Endpoints {
+  readonly realtime: { readonly baseURL: string; readonly ca: string };
+  readonly chat?: string;
+  readonly elevenlabs?: string;
+}
+
+/** The mocks of one mode and profile, in this process or in the child. */
+interface MockHost {
+  readonly endpoints: Endpoints;
+  /** Brings `stamps` up to date with the mocks' stamps (a no-op in process: they stamp it directly). */
+  sync(stamps: Stamps): Promise<void>;
+  /** Closes the mocks; resolves with their protocol violations. */
+  stop(): Promise<readonly string[]>;
+}
+
+function endpointsOf(mocks: Mocks): Endpoints {
+  const { realtime, chat, elevenlabs } = mocks;
+  return { realtime: { baseURL: realtime!.baseURL, ca: realtime!.ca }, ...(chat ? { chat: chat.baseURL } : {}), ...(elevenlabs ? { elevenlabs: elevenlabs.baseURL } : {}) };
+}
+
+async function inProcessMocks(mode: Mode, profile: Profile, stamps: Stamps): Promise<MockHost> {
+  const mocks = await startModeMocks(mode, profile);
+  stampMocks(mocks, stamps);
+  return { endpoints: endpointsOf(mocks), sync: async () => {}, stop: async () => (await closeMocks(mocks), mockViolations(mocks)) };
+}
+
+type HostRequest = { readonly type: 'start'; readonly mode: Mode; readonly profile: string } | { readonly type: 'sync' } | { readonly type: 'stop' };
+type HostReply = { readonly type: 'started'; readonly endpoints: Endpoints } | { readonly type: 'stamps'; readonly stamps: Array<[string, number]> } | { readonly type: 'stopped'; readonly violations: string[] };
+
+/** The child's side (`--mock-host`): starts and stops the mocks it is asked for and hands over their stamps. */
+function serveMocks(): void {
+  let mocks: Mocks | undefined;
+  let stamps = new Stamps([]);
+  const handle = async (request: HostRequest): Promise<HostReply> => {
+    if (request.type === 'sync') return { type: 'stamps', stamps: stamps.drain() };
+    if (request.type === 'stop') {
+      const violations = mocks ? mockViolations(mocks) : [];
+      if (mocks) await closeMocks(mocks);
+      mocks = undefined;
+      return { type: 'stopped', violations };
+    }
+    stamps = new Stamps([]);
+    mocks = await startModeMocks(request.mode, PROFILES.find((profile) => profile.name === request.profile)!);
+    stampMocks(mocks, stamps);
+    return { type: 'started', endpoints: endpointsOf(mocks) };
+  };
+  process.on('message', (request: HostRequest) => void handle(request).then((reply) => process.send!(reply)));
+  process.on('disconnect', () => process.exit(0));
+}
+
+/** Forks this file as the mock host; one request at a time (the bench awaits each). */
+function forkMockHost(): { start(mode: Mode, profile: Profile): Promise<MockHost>; close(): void } {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [...args, '--mock-host'], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let waiting: { resolve(reply: HostReply): void; reject(error: Error): void } | undefined;
+  child.on('message', (reply) => waiting?.resolve(reply as HostReply));
+  child.on('exit', (code) => waiting?.reject(new Error(`the mock host exited (code ${code})`)));
+  const ask = (request: HostRequest) => new Promise<HostReply>((resolve, reject) => ((waiting = { resolve, reject }), child.send(request)));
+  return {
+    async start(mode, profile) {
+      const started = await ask({ type: 'start', mode, profile: profile.name });
+      if (started.type !== 'started') throw new Error(`mock host: expected started, got ${started.type}`);
+      return {
+        endpoints: started.endpoints,
+        async sync(stamps) {
+          const reply = await ask({ type: 'sync' });
+          if (reply.type === 'stamps') stamps.merge(reply.stamps);
+        },
+        async stop() {
+          const reply = await ask({ type: 'stop' });
+          return reply.type === 'stopped' ? reply.violations : [];
+        },
+      };
+    },
+    close: () => child.disconnect(),
+  };
 }
 
 function startModeMocks(mode: Mode, profile: Profile): Promise<Mocks> {
@@ -198,8 +298,8 @@ const STAGE_LABELS: Record<Stage, string> = {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One call of `turns` caller turns; each reply is played out in full before the caller speaks again. */
-async function runCall(mode: Mode, profile: Profile, mocks: Mocks, stamps: Stamps, turns: number): Promise<TurnSample[]> {
-  const rig = await startCall({ yaml: agentYaml(mode, mocks), ca: mocks.realtime!.ca });
+async function runCall(mode: Mode, profile: Profile, mocks: MockHost, stamps: Stamps, turns: number): Promise<TurnSample[]> {
+  const rig = await startCall({ yaml: agentYaml(mode, mocks.endpoints), ca: mocks.endpoints.realtime.ca });
   let callStartMs: number | undefined;
   const texts: Array<{ atMs: number; delta: string }> = [];
   rig.session.onEvent((event) => {
@@ -216,6 +316,7 @@ async function runCall(mode: Mode, profile: Profile, mocks: Mocks, stamps: Stamp
       const what = `turn ${turn} (${mode}, ${profile.name}) to be played out`;
       await rig.until(what, () => rig.session.record.turns[turn - 1]?.outcome !== undefined && rig.session.states().includes('active.agent.idle.attentive'), 15_000);
       const record = rig.session.record.turns[turn - 1]!;
+      await mocks.sync(stamps);
       const commitAtMs = record.speechEndMs + (record.spans.endpointingMs ?? 0) + (callStartMs ?? 0);
       const stages = stagesOf(mode, profile, record, callStartMs ?? 0, stamps, texts);
       samples.push({ turn, commitAtMs, outcome: record.outcome, draft: record.draft, spans: record.spans, stages });
@@ -303,11 +404,11 @@ interface RunResult {
 
 const SPAN_NAMES: ReadonlyArray<keyof TurnSpans> = ['endpointingMs', 'sttFinalMs', 'llmFirstTokenMs', 'ttsFirstAudioMs', 'firstFrameOutMs', 'responseMs'];
 
-async function runMode(mode: Mode, profile: Profile, warmUp: boolean): Promise<RunResult> {
-  const mocks = await startModeMocks(mode, profile);
+async function runMode(mode: Mode, profile: Profile, warmUp: boolean, host: ReturnType<typeof forkMockHost> | undefined): Promise<RunResult> {
   const stamps = new Stamps();
-  stampMocks(mocks, stamps);
+  const mocks = host ? await host.start(mode, profile) : await inProcessMocks(mode, profile, stamps);
   const samples: TurnSample[] = [];
+  let violations: readonly string[] = [];
   try {
     if (warmUp) await runCall(mode, profile, mocks, stamps, 2);
     for (let call = 1; call <= calls; call++) {
@@ -315,7 +416,7 @@ async function runMode(mode: Mode, profile: Profile, warmUp: boolean): Promise<R
       if (turns > 0) samples.push(...(await runCall(mode, profile, mocks, stamps, turns)));
     }
   } finally {
-    await closeMocks(mocks);
+    violations = await mocks.stop();
   }
   const answered = samples.filter((sample) => sample.outcome === 'answered');
   const values = (pick: (sample: TurnSample) => number | undefined, from: readonly TurnSample[] = answered) =>
@@ -330,7 +431,7 @@ async function runMode(mode: Mode, profile: Profile, warmUp: boolean): Promise<R
     addedFirstTurns: values((sample) => sample.stages.added, answered.filter((sample) => sample.turn === 1)),
     addedLaterTurns: values((sample) => sample.stages.added, answered.filter((sample) => sample.turn > 1)),
     spans: Object.fromEntries(SPAN_NAMES.map((name) => [name, values((sample) => sample.spans[name])])) as Record<keyof TurnSpans, Summary>,
-    violations: mockViolations(mocks),
+    violations,
     ...(withSamples ? { samples } : {}),
   };
 }
@@ -356,28 +457,40 @@ function print(result: RunResult): void {
   if (result.violations.length > 0) process.stdout.write(`mock violations: ${result.violations.slice(0, 5).join('; ')}\n`);
 }
 
-const results: RunResult[] = [];
-for (const mode of modes) {
-  for (const [index, profile] of profiles.entries()) {
-    const result = await runMode(mode, profile, index === 0);
-    results.push(result);
-    if (!json) print(result);
+async function main(): Promise<void> {
+  const host = mocksInChild ? forkMockHost() : undefined;
+  const results: RunResult[] = [];
+  try {
+    for (const mode of modes) {
+      for (const [index, profile] of profiles.entries()) {
+        const result = await runMode(mode, profile, index === 0, host);
+        results.push(result);
+        if (!json) print(result);
+      }
+    }
+  } finally {
+    host?.close();
   }
+  const verdicts = results.map(({ mode, profile, stages }) => ({
+    mode,
+    profile: profile.name,
+    p95AddedMs: stages.added.p95,
+    p95AddedWithoutMockTimersMs: stages.addedWithoutMockTimers.p95,
+    under5Ms: stages.added.p95 < 5,
+    under5MsWithoutMockTimers: stages.addedWithoutMockTimers.p95 < 5,
+  }));
+  if (!json) {
+    process.stdout.write(`\np95 of the added latency (goal: < 5 ms), mocks ${mocksInChild ? 'in a child process' : 'in process'}:  added | without mock timers\n`);
+    const mark = (ms: number, ok: boolean) => `${String(ms).padStart(8)} ms ${ok ? 'ok  ' : 'OVER'}`;
+    for (const v of verdicts) {
+      process.stdout.write(`  ${`${v.mode} @ ${v.profile}`.padEnd(36)} ${mark(v.p95AddedMs, v.under5Ms)} | ${mark(v.p95AddedWithoutMockTimersMs, v.under5MsWithoutMockTimers)}\n`);
+    }
+    process.stdout.write('\n');
+  }
+  const output = results.map(({ profile, ...rest }) => ({ ...rest, profile: profile.name, configured: profile }));
+  const mocksWhere = mocksInChild ? 'child-process' : 'in-process';
+  process.stdout.write(`${JSON.stringify({ bench: 'e2e-latency', node: process.version, mocks: mocksWhere, turnsPerMode: turnsWanted, calls, tokenIntervalMs, results: output, verdicts })}\n`);
 }
 
-const verdicts = results.map(({ mode, profile, stages }) => ({
-  mode,
-  profile: profile.name,
-  p95AddedMs: stages.added.p95,
-  p95AddedWithoutMockTimersMs: stages.addedWithoutMockTimers.p95,
-  under5Ms: stages.added.p95 < 5,
-}));
-if (!json) {
-  process.stdout.write('\np95 of the added latency (goal: < 5 ms)          added   without mock timers\n');
-  for (const v of verdicts) {
-    process.stdout.write(`  ${`${v.mode} @ ${v.profile}`.padEnd(44)} ${String(v.p95AddedMs).padStart(8)} ms ${String(v.p95AddedWithoutMockTimersMs).padStart(8)} ms  ${v.under5Ms ? 'ok' : 'OVER'}\n`);
-  }
-  process.stdout.write('\n');
-}
-const output = results.map(({ profile, ...rest }) => ({ ...rest, profile: profile.name, configured: profile }));
-process.stdout.write(`${JSON.stringify({ bench: 'e2e-latency', node: process.version, turnsPerMode: turnsWanted, calls, tokenIntervalMs, results: output, verdicts })}\n`);
+if (args.includes('--mock-host')) serveMocks();
+else await main();

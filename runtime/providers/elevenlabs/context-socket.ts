@@ -28,7 +28,7 @@ export interface WebSocketLike {
 }
 
 /** A constructor compatible with `ws`'s `WebSocket`. */
-export type WebSocketConstructor = new (url: string, options: { headers: Record<string, string>; handshakeTimeout?: number }) => WebSocketLike;
+export type WebSocketConstructor = new (url: string, options: { headers: Record<string, string>; handshakeTimeout?: number; perMessageDeflate?: boolean }) => WebSocketLike;
 
 /** A context as the socket sees it. */
 export interface SocketContext {
@@ -101,7 +101,8 @@ export class ContextSocket {
     const { WebSocketImpl, apiKey, connectTimeoutMs } = this.settings;
     let ws: WebSocketLike;
     try {
-      ws = new WebSocketImpl(this.url, { headers: { 'xi-api-key': apiKey }, handshakeTimeout: connectTimeoutMs });
+      // No permessage-deflate (`ws` offers it by default): zlib on every audio chunk adds latency, and base64 audio barely compresses.
+      ws = new WebSocketImpl(this.url, { headers: { 'xi-api-key': apiKey }, handshakeTimeout: connectTimeoutMs, perMessageDeflate: false });
     } catch (error) {
       this.state = 'idle';
       this.connectFailed(errorFromConnectFailure(error, this.url));

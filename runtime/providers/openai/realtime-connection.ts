@@ -67,8 +67,9 @@ export class RealtimeConnection {
 
   constructor(private readonly options: RealtimeConnectionOptions) {
     this.ready = options.ready === undefined;
-    const clientOptions = options.intent ? withIntent(options.clientOptions, options.intent) : options.clientOptions;
-    this.rt = new OpenAIRealtimeWS({ model: options.model, ...(clientOptions ? { options: clientOptions } : {}) }, options.client);
+    // No permessage-deflate unless asked (`ws` offers it by default): zlib on every 20 ms append and audio delta adds latency.
+    const clientOptions = { perMessageDeflate: false, ...(options.intent ? withIntent(options.clientOptions, options.intent) : options.clientOptions) };
+    this.rt = new OpenAIRealtimeWS({ model: options.model, options: clientOptions }, options.client);
     this.rt.on('event', (event) => this.receive(event as unknown as InboundEvent));
     this.rt.on('error', (error) => {
       // Server `error` events arrive through 'event' too (in order with the rest); only socket-level errors here.
