@@ -214,8 +214,8 @@ export class CallController {
     this.playout.flushTransport();
   }
 
-  /** The assistant message becomes exactly the words heard before the cut, flagged interrupted. */
-  truncateToHeard(): void {
+  /** The assistant message becomes exactly the words heard before the cut, flagged interrupted (by `cutBy`). */
+  truncateToHeard(cutBy: 'caller' | 'failure' = 'caller'): void {
     const entry = this.replyEntry;
     if (!entry) return;
     const full = this.reply?.text ?? entry.text;
@@ -223,6 +223,7 @@ export class CallController {
     entry.intendedText = full;
     entry.text = this.playout.heardPrefix(full, heardMs);
     entry.interrupted = true;
+    entry.cutBy = cutBy;
     // Stop the reply before editing the model's history: a realtime model would otherwise go on writing into
     // the item being truncated or replaced (response.cancel first, then the edit). Leaving `responding`
     // cancels it again, harmlessly.
@@ -416,7 +417,7 @@ export class CallController {
       // audio nobody supervises, and keep in the context only the words the caller heard.
       this.cutPlayout({ ...this.spec.bargeIn.cut });
       this.clearTransport();
-      this.truncateToHeard();
+      this.truncateToHeard('failure');
     }
     this.removeEmptyReplyEntry();
     this.lastCallerActivityAt = this.now();
@@ -507,6 +508,7 @@ export class CallController {
         this.replyEntry.intendedText = full;
         this.replyEntry.text = heard;
         this.replyEntry.interrupted = true;
+        this.replyEntry.cutBy = 'hangup';
       }
       if (this.turn && !this.turn.outcome) this.turn.outcome = 'hangup';
     }

@@ -8,6 +8,7 @@
  * its source and the provider's message, the turn is marked failed, and the caller can go on talking.
  */
 import { describe, expect, it } from 'vitest';
+import { BROKEN_OFF_NOTE, INTERRUPTION_NOTE } from '../../../runtime/call/conversation.js';
 import { createHarness } from '../harness.js';
 
 const LONG_REPLY = 'We have rooms on the first floor with a garden view, rooms on the second floor with a balcony, and a suite.';
@@ -46,7 +47,7 @@ describe('caller hangs up mid-reply', () => {
     const assistant = record.transcript.at(-1)!;
     const heard = heardPrefix(LONG_REPLY, heardMs);
     expect(heard.length).toBeGreaterThan(10);
-    expect(assistant).toMatchObject({ role: 'assistant', text: heard, interrupted: true, intendedText: LONG_REPLY });
+    expect(assistant).toMatchObject({ role: 'assistant', text: heard, interrupted: true, cutBy: 'hangup', intendedText: LONG_REPLY });
     expect(h.transport.sent.length).toBe(sentFrames);
     expect(h.transport.hangups).toEqual([]);
     expect(h.tts.contexts[0]!.cancelled || h.tts.contexts[0]!.done).toBe(true);
@@ -82,7 +83,7 @@ describe('caller hangs up mid-reply', () => {
     expect(LONG_REPLY.startsWith(generated) && generated.length < LONG_REPLY.length).toBe(true);
     expect(h.transport.sentMs()).toBeLessThanOrEqual(sentAtFailureMs + 120);
     const cutOff = record.transcript.at(-1)!;
-    expect(cutOff).toMatchObject({ role: 'assistant', text: heardPrefix(generated, h.transport.heardMs()), interrupted: true, intendedText: generated });
+    expect(cutOff).toMatchObject({ role: 'assistant', text: heardPrefix(generated, h.transport.heardMs()), interrupted: true, cutBy: 'failure', intendedText: generated });
     expect(generated.startsWith(cutOff.text)).toBe(true);
     h.say('tell me about the suite');
     await h.runUntil(() => record.turns[1]?.outcome !== undefined && h.statesInclude('agent.idle'), 10_000);
@@ -93,6 +94,12 @@ describe('caller hangs up mid-reply', () => {
       { role: 'assistant', content: cutOff.text },
       { role: 'user', content: 'tell me about the suite' },
     ]);
+    // The model is told the reply broke off, not that the caller interrupted it: the caller may still be
+    // waiting for the rest.
+    const messages = h.llm().requests[1]!.messages;
+    const afterCutOff = messages[messages.findIndex((m) => m.role === 'assistant' && m.content === cutOff.text) + 1];
+    expect(afterCutOff).toEqual({ role: 'system', content: BROKEN_OFF_NOTE });
+    expect(messages.map((m) => m.content)).not.toContain(INTERRUPTION_NOTE);
     expect(record.transcript.at(-1)).toMatchObject({ role: 'assistant', text: 'The suite has two bedrooms.' });
     expect(record.endReason).toBeUndefined();
   });
