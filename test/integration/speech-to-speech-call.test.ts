@@ -4,13 +4,15 @@
 // a second into the long answer the caller cuts in: playout pauses, the mock receives `response.cancel` for the
 // reply still being generated, then `conversation.item.truncate` cutting the reply's audio item at exactly what
 // the caller heard (as the recording transport played it), and the next response sees that cut item followed by
-// the interruption note. The mock checks every event it receives: its violations must stay empty (and the last
-// test shows it does notice a wrong field name or shape).
+// the interruption note. When the socket drops mid-reply instead, the channel reconnects and the next turn is
+// answered in the model's voice, the new session given the history as heard: the broken reply as the words the
+// caller heard, in front of the caller's new turn, which stays audio. The mock checks every event it receives:
+// its violations must stay empty (and the last test shows it does notice a wrong field name or shape).
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { decodeMulaw } from '../../runtime/audio/g711.js';
-import { INTERRUPTION_NOTE } from '../../runtime/call/conversation.js';
-import { tone, type MockRealtimeScript, type MockReplyContext } from '../mocks/openai-realtime-server.js';
+import { BROKEN_OFF_NOTE, INTERRUPTION_NOTE } from '../../runtime/call/conversation.js';
+import { tokens, tone, type MockConnection, type MockRealtimeScript, type MockReplyContext } from '../mocks/openai-realtime-server.js';
 import { closeMocks, ENV, fixtureSpeech, heardMsFrom, mockViolations, startCall, startMocks, type CallRig, type Mocks } from './call-rig.js';
 
 const HOURS = 'Sure. We are open Monday to Friday, from eight in the morning until six in the evening, on Saturdays from nine until one, and closed on Sundays.';
@@ -128,31 +130,98 @@ describe('a speech-to-speech call through the real adapter', () => {
     expect(mockViolations(mocks)).toEqual([]);
   });
 
-  it('records a failure when the Realtime socket drops mid-response, and does not hang', async () => {
+  it('reconnects after the Realtime socket drops mid-response, restores the history as heard and answers the next turn with model audio', async () => {
     const seen: MockReplyContext[] = [];
-    // Three audio deltas (360 ms), then the server closes the socket (1011).
-    const { mocks, rig } = await startSpeechToSpeech({ transcripts: ['Could you tell me your opening hours?'], reply: scriptedReply(seen), deltaIntervalMs: 60, audioMsPerToken: 120, fault: { kind: 'close', afterDeltas: 3 } });
+    // Three audio deltas ("Sure", ".", " We": 360 ms), one every 250 ms, then the server closes the socket
+    // (1011). At that pace the 360 ms received have all been played when the socket drops, so the caller heard
+    // exactly the words aligned on them: "Sure." (70 ms a character; " We" starts past the audio received).
+    const { mocks, rig } = await startSpeechToSpeech({
+      transcripts: ['Could you tell me your opening hours?', 'And do you have parking nearby?'],
+      reply: scriptedReply(seen),
+      deltaIntervalMs: 250,
+      audioMsPerToken: 120,
+      fault: { kind: 'close', afterDeltas: 3 },
+    });
+    const server = mocks.realtime!;
     void rig.say(fixtureSpeech('speech-en-female', 40, 1100));
 
     await rig.until('the reply failure to be recorded', () => rig.session.record.failures.find((failure) => failure.source === 'reply'), 5000);
+    // The mock's script applies to each connection afresh: its fault hits response 0 and its transcripts start
+    // over. The reconnected session must be healthy and transcribe the second question (and may answer faster).
+    // The channel waits 250 ms before reconnecting; this runs within 10 ms of the failure.
+    Object.assign(server.script, { fault: undefined, transcripts: ['And do you have parking nearby?'], deltaIntervalMs: 60 });
     await rig.until('the agent to listen again', () => rig.session.states().includes('active.agent.idle.attentive'));
+    // The channel opens a new session after a short back-off; the call is not deaf for the rest of it.
+    await rig.until('a new Realtime connection', () => server.connections.length === 2, 3000);
+    const first = rig.utteranceStart(1)!;
+    const heardFirstMs = heardMsFrom(rig.transport, first);
+
+    void rig.say(fixtureSpeech('speech-en-female', 2180, 2900));
+    const second = await rig.until('the second reply to reach the transport', () => rig.utteranceStart(2), 8000);
+    await rig.until('the second reply to be played out', () => rig.session.states().includes('active.agent.idle.attentive') && rig.session.record.turns[1]?.outcome === 'answered', 8000);
+    // Sent to the transport and not dropped (its last frames may still be in the far end's 40 ms buffer).
+    const sentSecondMs = heardMsFrom(rig.transport, second, Number.POSITIVE_INFINITY);
     const endedAt = performance.now();
     const record = await rig.end();
     expect(performance.now() - endedAt).toBeLessThan(500);
 
-    expect(record.turns.map((turn) => turn.outcome)).toEqual(['failed']);
+    expect(record.turns.map((turn) => turn.outcome)).toEqual(['failed', 'answered']);
+    // The same dropped socket failed both sides of the channel: the recogniser and the reply.
     expect(record.failures.map(({ source, retryable }) => ({ source, retryable }))).toEqual(
       expect.arrayContaining([
         { source: 'stt', retryable: true },
         { source: 'reply', retryable: true },
       ]),
     );
-    // The audio that did arrive was played (and cut at a word boundary), never more than the 360 ms received.
-    const first = rig.utteranceStart(1)!;
-    expect(rig.transport.sent.length - first).toBeGreaterThan(0);
-    expect(heardMsFrom(rig.transport, first)).toBeLessThanOrEqual(360);
-    const realtime = mocks.realtime!.connections[0]!;
-    expect(ofType(realtime.received, 'conversation.item.truncate')).toEqual([]);
+    expect(record.failures.filter((failure) => failure.source === 'reply')).toHaveLength(1);
+    // The audio that did arrive was played, never more than the 360 ms received; nothing could be truncated
+    // on the dead socket.
+    expect(second - first).toBeGreaterThan(0);
+    expect(heardFirstMs).toBeGreaterThanOrEqual(340);
+    expect(heardFirstMs).toBeLessThanOrEqual(360);
+    const [dropped, reconnected] = server.connections as [MockConnection, MockConnection];
+    expect(ofType(dropped.received, 'conversation.item.truncate')).toEqual([]);
+
+    // The new session speaks: same session settings, and the answer is its own audio, played out.
+    expect(reconnected.received[0]).toMatchObject({
+      type: 'session.update',
+      session: { output_modalities: ['audio'], audio: { input: { format: { type: 'audio/pcmu' }, turn_detection: null }, output: { format: { type: 'audio/pcmu' }, voice: 'marin' } } },
+    });
+    expect(ofType(reconnected.sent, 'response.done').map((event) => (event.response as { status: string }).status)).toEqual(['completed']);
+    expect([...rig.transport.sent[second]!.samples]).toEqual([...decodeMulaw(tone(120, true)).subarray(0, 160)]);
+    // All of the answer's audio (7 tokens of 120 ms) went out.
+    expect(sentSecondMs).toBeGreaterThanOrEqual(tokens(PARKING).length * 120 - 20);
+
+    // What the caller heard of the broken reply: the words on the audio played, flagged as cut off.
+    expect(record.transcript.map((entry) => [entry.role, entry.text, entry.interrupted ?? false])).toEqual([
+      ['user', 'Could you tell me your opening hours?', false],
+      ['assistant', 'Sure.', true],
+      ['user', 'And do you have parking nearby?', false],
+      ['assistant', PARKING, false],
+    ]);
+    // The new session was given the conversation so far before answering: the first question, the broken
+    // reply as the words heard (its audio went with the old session: it is restored as text), the note that it
+    // broke off, and the second question (committed audio on this session, transcribed).
+    expect(seen).toHaveLength(2);
+    expect(seen[1]!.index).toBe(0);
+    expect(seen[1]!.conversation.map(({ role, text }) => ({ role, text }))).toEqual([
+      { role: 'user', text: 'Could you tell me your opening hours?' },
+      { role: 'assistant', text: 'Sure.' },
+      { role: 'system', text: BROKEN_OFF_NOTE },
+      { role: 'user', text: 'And do you have parking nearby?' },
+    ]);
+    // Restored by the client: the earlier messages created as text items, in order from the start, in front of
+    // the committed audio of the second question, which stays audio (not deleted and re-created as text).
+    const committedItem = ofType(reconnected.sent, 'input_audio_buffer.committed')[0]!.item_id as string;
+    expect(seen[1]!.conversation[3]!.id).toBe(committedItem);
+    expect(ofType(reconnected.received, 'conversation.item.delete')).toEqual([]);
+    const creates = ofType(reconnected.received, 'conversation.item.create') as Array<{ previous_item_id?: string; item: { id: string } }>;
+    expect(creates.map((event) => event.item)).toEqual([
+      expect.objectContaining({ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Could you tell me your opening hours?' }] }),
+      expect.objectContaining({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Sure.' }] }),
+      expect.objectContaining({ type: 'message', role: 'system', content: [{ type: 'input_text', text: BROKEN_OFF_NOTE }] }),
+    ]);
+    expect(creates.map((event) => event.previous_item_id)).toEqual(['root', creates[0]!.item.id, creates[1]!.item.id]);
     expect(mockViolations(mocks)).toEqual([]);
   });
 

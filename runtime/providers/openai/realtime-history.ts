@@ -133,7 +133,7 @@ export class ConversationMirror {
   plan(messages: readonly ChatMessage[]): RealtimeClientEvent[] {
     const out: RealtimeClientEvent[] = [];
     let at = 0;
-    for (const message of messages) {
+    for (const [index, message] of messages.entries()) {
       const current = this.items[at];
       if (current && matches(current, message)) {
         at++;
@@ -147,7 +147,10 @@ export class ConversationMirror {
         at++;
         continue;
       }
-      if (current && current.role === message.role) this.removeAt(at, out);
+      // A changed item is replaced; but one that is a later message stays, and this one goes before it. After a
+      // reconnect the new session holds only the caller's latest turn, committed as audio: the earlier messages
+      // are restored in front of it, and the caller's own audio stays (replaced, it would become a transcript).
+      if (current && current.role === message.role && !messages.slice(index + 1).some((later) => matches(current, later))) this.removeAt(at, out);
       this.insertAt(at, message, out);
       at++;
     }

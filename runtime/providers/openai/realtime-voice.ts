@@ -9,16 +9,26 @@ import type { RealtimeChannel } from './realtime-adapters.js';
  */
 export function realtimeVoice(channel: RealtimeChannel): TextToSpeech {
   const claimed = new Set<string>();
-  const active = new Set<string>();
+  /** Responses in progress, with the session that created them. */
+  const active = new Map<string, RealtimeChannel['session']>();
   channel.subscribe({
-    onResponseCreated: (id) => active.add(id),
+    onResponseCreated: (id) => active.set(id, channel.session),
     onResponseDone: (id) => active.delete(id),
   });
   return {
     id: `${channel.inference.id}-voice`,
     capabilities: { alignment: 'char', maxContexts: 1 },
     open(_options, hooks: TtsHooks): TtsContext {
-      let responseId = [...active].find((id) => !claimed.has(id));
+      // A dropped session's responses never get their response.done and will never speak: forget them, or the
+      // first reply after the channel reconnects would wait for one of them (an unclaimed one: created after
+      // its reply was cut) instead of playing the new session's response. (Response ids are the server's; after
+      // a reconnect only the current session's mean anything.)
+      for (const [id, session] of active) {
+        if (session === channel.session) continue;
+        active.delete(id);
+        claimed.delete(id);
+      }
+      let responseId = [...active.keys()].find((id) => !claimed.has(id));
       if (responseId) claimed.add(responseId);
       let ended = false;
       let done = false;

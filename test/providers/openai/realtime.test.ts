@@ -9,6 +9,7 @@ import type { ProviderError } from '../../../runtime/providers/errors.js';
 import { createRealtimeChannel, realtimeLanguageModel, realtimeSpeechToText, realtimeTranscriptionStt } from '../../../runtime/providers/openai/realtime-adapters.js';
 import { createOpenAiRealtime, type OpenAiRealtimeHooks, type OpenAiRealtimeOptions, type OpenAiRealtimeSession } from '../../../runtime/providers/openai/realtime.js';
 import { ConversationMirror } from '../../../runtime/providers/openai/realtime-history.js';
+import { realtimeVoice } from '../../../runtime/providers/openai/realtime-voice.js';
 import type { ChatMessage, LlmDelta, TtsChunk, Transcript } from '../../../runtime/providers/types.js';
 import { startMockRealtimeServer, tone, type MockConnection, type MockRealtimeServer, type MockReplyContext } from '../../mocks/openai-realtime-server.js';
 
@@ -493,6 +494,32 @@ describe('dualplex adapters (STT + LLM on one session)', () => {
   });
 });
 
+describe('speech-to-speech voice (the model\'s own audio as TTS)', () => {
+  it('after a dropped socket, plays the reconnected session\'s response, not one the dropped session left unfinished', async () => {
+    // A response nobody's voice context claimed (one created after its reply was cut, say) dies with the socket:
+    // it never gets its response.done.
+    server.script = { reply: 'One two three four.', fault: { kind: 'close', afterDeltas: 1 } };
+    const before = server.connections.length;
+    const channel = createRealtimeChannel(realtime({ outputAudio: true }), { instructions: 'x' });
+    const voice = realtimeVoice(channel);
+    const llm = realtimeLanguageModel(channel);
+    await expect(collect(llm.stream(llmRequest([{ role: 'user', content: 'hi' }])))).rejects.toMatchObject({ kind: 'network', retryable: true });
+    server.script = { reply: 'Hello there.' };
+    await vi.waitFor(() => expect(server.connections).toHaveLength(before + 2), { timeout: 2000 });
+
+    // The next reply opens its voice context first, then asks the new session for the answer.
+    const chunks: TtsChunk[] = [];
+    let done = false;
+    const context = voice.open({ voice: 'marin', language: 'en', sampleRate: 8000, speed: 1 }, { onAudio: (chunk) => chunks.push(chunk), onDone: () => (done = true), onError: (error) => expect.fail(error.message) });
+    expect(await collect(llm.stream(llmRequest([{ role: 'user', content: 'hi' }, { role: 'user', content: 'again' }])))).toBe('Hello there.');
+    context.end();
+    await vi.waitFor(() => expect(done).toBe(true));
+    // Three tokens ("Hello", " there", "."), 120 ms of audio each, at the 24 kHz of a session a request opened.
+    expect(chunks.reduce((samples, chunk) => samples + chunk.pcm.length, 0)).toBe(3 * 120 * 24);
+    channel.close();
+  });
+});
+
 describe('cascade STT over a Realtime transcription session', () => {
   it('opens with ?intent=transcription, configures a GA transcription session, reports speech events and transcripts', async () => {
     server.script = { transcripts: ['I need to change my booking'] };
@@ -553,6 +580,26 @@ describe('conversation mirror', () => {
       { type: 'conversation.item.delete', item_id: 'u2' },
     ]);
     expect(mirror.items.map((item) => item.id)).toEqual(['u1']);
+  });
+
+  it('restores earlier messages in front of the latest turn\'s committed audio, which stays (a reconnected session)', () => {
+    let n = 0;
+    const mirror = new ConversationMirror(() => `new${++n}`);
+    mirror.commitSent(); // its placeholder takes new1
+    mirror.committed('u2', null);
+    mirror.setText('u2', 'and on sunday');
+    const note = '[The reply broke off here.]';
+    expect(mirror.plan([user('what are your hours'), assistant('We are open'), { role: 'system', content: note }, user('and on sunday')])).toEqual([
+      { type: 'conversation.item.create', previous_item_id: 'root', item: { id: 'new2', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'what are your hours' }] } },
+      { type: 'conversation.item.create', previous_item_id: 'new2', item: { id: 'new3', type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'We are open' }] } },
+      { type: 'conversation.item.create', previous_item_id: 'new3', item: { id: 'new4', type: 'message', role: 'system', content: [{ type: 'input_text', text: note }] } },
+    ]);
+    expect(mirror.items.map((item) => item.id)).toEqual(['new2', 'new3', 'new4', 'u2']);
+    // A changed item that is no later message is still replaced at its place.
+    expect(mirror.plan([user('what are your hours'), assistant('We are'), { role: 'system', content: note }, user('and on sunday')])).toEqual([
+      { type: 'conversation.item.delete', item_id: 'new3' },
+      { type: 'conversation.item.create', previous_item_id: 'new2', item: { id: 'new5', type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'We are' }] } },
+    ]);
   });
 
   it('a placeholder for committed audio matches the next user turn and is deleted once named, if dropped', () => {
