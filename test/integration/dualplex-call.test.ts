@@ -140,7 +140,9 @@ describe('a dualplex call through the real adapters', () => {
     void rig.say(fixtureSpeech('speech-en-female', 40, 1100));
 
     await rig.until('the reply failure to be recorded', () => rig.session.record.failures.find((failure) => failure.source === 'reply'), 5000);
-    mocks.realtime!.script.fault = undefined; // the new connection is healthy
+    // The mock's script applies to each connection afresh (its transcripts start over): the new connection is
+    // healthy and hears the second question, so the first one can only reach it through the restored history.
+    Object.assign(mocks.realtime!.script, { fault: undefined, transcripts: ['And do you have parking nearby?'] });
     await rig.until('the agent to listen again', () => rig.session.states().includes('active.agent.idle.attentive'));
     // The channel opens a new session after a short back-off; the call is not deaf for the rest of it.
     await rig.until('a new Realtime connection', () => mocks.realtime!.connections.length === 2, 3000);
@@ -161,7 +163,9 @@ describe('a dualplex call through the real adapters', () => {
     );
     // The new session was given the conversation so far before answering: the first question is in it.
     const restored = seen.at(-1)!;
-    expect(restored.conversation.map((item) => item.text)).toContain('Could you tell me your opening hours?');
+    const texts = restored.conversation.map((item) => item.text);
+    expect(texts).toContain('Could you tell me your opening hours?');
+    expect(texts.at(-1)).toBe('And do you have parking nearby?');
     expect(mockViolations(mocks)).toEqual([]);
   });
 });
