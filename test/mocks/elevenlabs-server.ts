@@ -19,6 +19,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { after } from './after.js';
 import { encodeMulaw } from '../../runtime/audio/g711.js';
 import { pcm16ToBytes } from '../../runtime/audio/pcm.js';
 
@@ -115,7 +116,8 @@ interface MockContext {
   pumping: boolean;
   started: boolean;
   charIndex: number;
-  timer: NodeJS.Timeout | undefined;
+  /** Cancels the pending audio chunk. */
+  timer: (() => void) | undefined;
   idleTimer: NodeJS.Timeout | undefined;
 }
 
@@ -192,7 +194,7 @@ export async function startElevenLabsMock(options: ElevenLabsMockOptions = {}): 
     };
     const finalOf = (id: string): unknown => (snake ? { is_final: true, context_id: id } : { isFinal: true, contextId: id });
     const stopTimers = (context: MockContext): void => {
-      clearTimeout(context.timer);
+      context.timer?.();
       clearTimeout(context.idleTimer);
     };
     const finishContext = (context: MockContext): void => {
@@ -215,12 +217,12 @@ export async function startElevenLabsMock(options: ElevenLabsMockOptions = {}): 
       context.pumping = true;
       const delayMs = context.started ? (options.chunkIntervalMs ?? 0) : (options.firstAudioMs ?? 0);
       context.started = true;
-      context.timer = setTimeout(() => {
+      context.timer = after(delayMs, () => {
         context.pumping = false;
         if (context.phase === 'done') return;
         sendAudio(context, piece);
         pump(context);
-      }, delayMs);
+      });
     };
     const sendAudio = (context: MockContext, piece: string): void => {
       if (faults.malformed) {

@@ -8,6 +8,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { after } from './after.js';
 import { splitIntoTokens } from '../../runtime/providers/testing/fake-llm.js';
 
 /** The request body fields the real API accepts (anything else is a 400 `unknown_parameter`). */
@@ -239,7 +240,7 @@ function streamReply(options: MockChatServerOptions, res: ServerResponse, body: 
     }
     setImmediate(step);
   };
-  setTimeout(step, ttftMs);
+  after(ttftMs, step);
 }
 
 function finish(options: MockChatServerOptions, res: ServerResponse, chunk: (delta: Record<string, unknown>, finishReason?: string | null) => string, end: (outcome: MockChatOutcome) => void): void {

@@ -16,6 +16,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { generate } from 'selfsigned';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { after } from './after.js';
 import { decodeMulaw, encodeMulaw } from '../../runtime/audio/g711.js';
 import { validateClientEvent, type MockSessionKind } from './openai-realtime-validate.js';
 
@@ -187,7 +188,7 @@ function serve(ws: WebSocket, options: ServeOptions): MockConnection {
         }
       : { type: 'transcription', object: 'realtime.transcription_session', id: id('sess'), audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, transcription: null, noise_reduction: null, turn_detection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 200 } } }, include: null, expires_at: 0 };
   const conversation: MockItem[] = [];
-  const timers = new Set<NodeJS.Timeout>();
+  const timers = new Set<() => void>();
   let buffer: Buffer[] = [];
   let bufferMs = 0;
   let audioMs = 0;
@@ -208,11 +209,11 @@ function serve(ws: WebSocket, options: ServeOptions): MockConnection {
   };
   const send = connection.send;
   const later = (ms: number, fn: () => void) => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
+    const cancel = after(ms, () => {
+      timers.delete(cancel);
       fn();
-    }, ms);
-    timers.add(timer);
+    });
+    timers.add(cancel);
   };
   const error = (type: string, code: string | null, message: string, eventId?: unknown, param: string | null = null) =>
     send({ type: 'error', error: { type, code, message, param, event_id: typeof eventId === 'string' ? eventId : null } });
@@ -445,7 +446,7 @@ function serve(ws: WebSocket, options: ServeOptions): MockConnection {
     handlers[event.type]?.(event);
   });
   ws.on('close', () => {
-    for (const timer of timers) clearTimeout(timer);
+    for (const cancel of timers) cancel();
     timers.clear();
   });
   send({ type: 'session.created', session: structuredClone(session) });
