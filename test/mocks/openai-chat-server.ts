@@ -100,6 +100,12 @@ export async function startMockChatServer(options: MockChatServerOptions = {}): 
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => handle(options, req, res, Buffer.concat(chunks).toString('utf8'), requests, violations));
   });
+  // Node's default closes idle keep-alive connections after 5 s and advertises it (`Keep-Alive: timeout=5`), so
+  // fetch drops them after 3-4 s: turns of a call are further apart than that, and every request would open a
+  // new connection. How long a hosted API keeps one is its own business; the mock keeps it long enough for a
+  // call's turns to share it, so benchmarks measure requests, not reconnects.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
