@@ -122,12 +122,14 @@ export class OpenAiRealtimeSessionImpl implements OpenAiRealtimeSession {
     if (this.connection.closed) return;
     const eventId = this.nextId('evt');
     this.pendingCreates.push({ eventId, tag: options?.tag, cancelled: false });
-    const response: RealtimeResponseCreateParams = {};
+    // The session says it too, but text assistant items (a reply restored as the words heard) are reported to
+    // tip the model into answering in text only: each response states its modality.
+    const response: RealtimeResponseCreateParams = { output_modalities: [this.decoder ? 'audio' : 'text'] };
     if (options?.instructions !== undefined) response.instructions = options.instructions;
     // The API takes 1..4096 (or "inf").
     if (options?.maxOutputTokens !== undefined) response.max_output_tokens = Math.min(4096, Math.max(1, Math.round(options.maxOutputTokens)));
     if (options?.tag !== undefined) response.metadata = { [TAG_KEY]: options.tag };
-    this.connection.send({ type: 'response.create', event_id: eventId, ...(Object.keys(response).length > 0 ? { response } : {}) });
+    this.connection.send({ type: 'response.create', event_id: eventId, response });
     this.watchForStall();
   }
 

@@ -168,7 +168,8 @@ describe('OpenAI Realtime session', () => {
     expect(tag).toBe('turn-1');
     expect(record.text.get(id)).toBe('Of course. For what time?');
     expect(received(mock, 'input_audio_buffer.commit')).toHaveLength(1);
-    expect(received(mock, 'response.create')[0]).toMatchObject({ response: { instructions: 'Be brief.', metadata: { voiceagent_tag: 'turn-1' } } });
+    // Each response states its modality (text in dualplex), not only the session.
+    expect(received(mock, 'response.create')[0]).toMatchObject({ response: { output_modalities: ['text'], instructions: 'Be brief.', metadata: { voiceagent_tag: 'turn-1' } } });
     // Partials grow word by word; the final one is the whole utterance, every word stable.
     const partials = record.transcripts.filter((t) => !t.final);
     expect(partials.map((t) => t.text)).toEqual(['I', 'I would', 'I would like', 'I would like a', 'I would like a table', 'I would like a table for', 'I would like a table for two']);
@@ -217,9 +218,10 @@ describe('OpenAI Realtime session', () => {
 
   it('speech-to-speech: audio deltas arrive as PCM at the call rate, with the transcript as approximate alignment', async () => {
     server.script = { reply: 'Hello there, welcome.', audioMsPerToken: 100 };
-    const { session, record } = await open({ outputAudio: true, inputFormat: 'pcm24k' }, { outputAudio: true, sampleRate: 24000 });
+    const { session, record, mock } = await open({ outputAudio: true, inputFormat: 'pcm24k' }, { outputAudio: true, sampleRate: 24000 });
     session.createResponse();
     await vi.waitFor(() => expect([...record.done.values()]).toEqual(['completed']));
+    expect(received(mock, 'response.create')[0]).toMatchObject({ response: { output_modalities: ['audio'] } });
     // One 100 ms chunk per token: "Hello", " there", ",", " welcome", "." -- the very samples the server sent.
     expect(record.audio.map(({ chunk }) => chunk.pcm.length)).toEqual([2400, 2400, 2400, 2400, 2400]);
     record.audio.forEach(({ chunk }, index) => expect([...chunk.pcm]).toEqual([...new Int16Array(tone(100, false, index * 2400).buffer.slice(0))]));
