@@ -11,9 +11,11 @@
  * Per turn, from the call record's spans (runtime/call/call-record.ts):
  *   - added = llmFirstTokenMs + ttsFirstAudioMs + firstFrameOutMs - (configured first token + configured first
  *     audio): everything between the turn commit and the first frame out that is not the mocks' configured wait;
- *   - added without mock timers: the same minus how late the mocks' own timers fired (a 0 ms `setTimeout` in a
- *     mock is >= 1 ms) and minus the mock's spacing of the first phrase's tokens (the Realtime mock sends each
- *     delta on its own timer): the share of the runtime, its adapters and the loopback;
+ *   - added without mock timers: the same minus the mocks' own time between having a request and answering it
+ *     beyond the configured wait (their timers' lateness, or at 0 ms their `setImmediate` and serialisation) and
+ *     minus the mock's spacing of the first phrase's tokens (the Realtime mock sends each delta on its own
+ *     timer): the share of the runtime, its adapters and the loopback (see `npm run bench:loopback` for the
+ *     loopback's own share);
  *   - the path, stage by stage: request out (commit -> the mock has the request), mock timer lateness, first
  *     token in (the mock's write -> our first token), phrase wait (first token -> the ElevenLabs phrase chunker
  *     releases the first phrase), text out (-> the mock has the text), audio in (the mock's first audio ->
@@ -28,9 +30,8 @@
  * Both processes read the same monotonic clock (`process.hrtime`), so their times compare to the microsecond.
  * `--mocks in-process` runs them beside the call, as the integration tests do.
  * The first turn of a call also opens the ElevenLabs socket (with its first reply); `first turns` and `later
- * turns` split that out. The chat request of any turn may open a new HTTP connection: fetch (undici) drops a
- * keep-alive connection idle for about 3 s when the server advertises `Keep-Alive: timeout=5`, as Node's
- * server (the mock) does, and turns here are 3.3-3.8 s apart. One warm-up call per mode is not counted.
+ * turns` split that out; later turns reuse the chat mock's keep-alive connection (it keeps idle connections for
+ * 120 s). One warm-up call per mode is not counted.
  *
  * Usage: npm run bench:e2e [-- --turns 40 --calls 4 --modes cascade,dualplex,speech-to-speech --profiles fixed,zero
  *        --mocks child|in-process --token-interval-ms 0 --json --samples]
