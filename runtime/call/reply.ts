@@ -71,6 +71,8 @@ export class Reply {
   }
 
   start(): void {
+    // The model's request goes out first; the TTS context opens while the model thinks. (A draft is already out.)
+    const stream = this.plan.kind === 'llm' ? (this.plan.draft ?? this.request(this.plan.primary)) : undefined;
     this.tts = this.voice.tts.open(
       { voice: this.voice.voice, language: this.voice.language, sampleRate: this.voice.sampleRate, speed: this.voice.speed },
       {
@@ -96,8 +98,7 @@ export class Reply {
       this.tts.end();
       return;
     }
-    const { primary, draft } = this.plan;
-    void this.consume(primary, draft ?? this.request(primary));
+    void this.consume(this.plan.primary, stream!);
   }
 
   /** Starts the fallback model in parallel (first-token timeout); the first first-token wins. */
