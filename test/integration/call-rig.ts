@@ -19,7 +19,7 @@ import { createRecordingTransport, type RecordingTransport } from '../../runtime
 import { realClock } from '../../runtime/util/clock.js';
 import { startMockChatServer, type MockChatServer, type MockChatServerOptions } from '../mocks/openai-chat-server.js';
 import { startElevenLabsMock, type ElevenLabsMock, type ElevenLabsMockOptions } from '../mocks/elevenlabs-server.js';
-import { startMockRealtimeServer, type MockRealtimeScript, type MockRealtimeServer } from '../mocks/openai-realtime-server.js';
+import { startMockRealtimeServer, type MockRealtimeScript, type MockRealtimeServer, type MockReplyContext } from '../mocks/openai-realtime-server.js';
 
 /** Telephony rate: the adapters use their mu-law (`pcmu`, `ulaw_8000`) wire formats. */
 export const SAMPLE_RATE = 8000;
@@ -218,4 +218,17 @@ export function heardMsFrom(transport: RecordingTransport, fromIndex: number, no
 export function elevenLabsContexts(mock: ElevenLabsMock): Array<{ readonly id: string; readonly messages: Array<Record<string, unknown>> }> {
   const ids = mock.received.filter((entry) => entry.message.text === ' ').map((entry) => entry.message.context_id as string);
   return ids.map((id) => ({ id, messages: mock.messagesFor(id) }));
+}
+
+/** The two answers every integration call uses: a long one to interrupt, and a short one. */
+export const HOURS = 'Sure. We are open Monday to Friday, from eight in the morning until six in the evening, on Saturdays from nine until one, and closed on Sundays.';
+export const PARKING = 'Yes, there is free parking.';
+
+/** The Realtime mock's reply, chosen from the caller's last words; every context it saw is kept in `seen`. */
+export function scriptedReply(seen: MockReplyContext[]) {
+  return (context: MockReplyContext): string => {
+    seen.push(structuredClone(context));
+    const lastUser = context.conversation.filter((item) => item.role === 'user').at(-1)?.text ?? '';
+    return /parking/i.test(lastUser) ? PARKING : HOURS;
+  };
 }

@@ -6,10 +6,7 @@
 // followed by the interruption note. Every mock checks what it receives: its violations must stay empty.
 import { afterEach, describe, expect, it } from 'vitest';
 import { INTERRUPTION_NOTE } from '../../runtime/call/conversation.js';
-import { closeMocks, elevenLabsContexts, ENV, fixtureSpeech, heardMsFrom, mockViolations, startCall, startMocks, type CallRig, type Mocks } from './call-rig.js';
-
-const HOURS = 'Sure. We are open Monday to Friday, from eight in the morning until six in the evening, on Saturdays from nine until one, and closed on Sundays.';
-const PARKING = 'Yes, there is free parking.';
+import { closeMocks, elevenLabsContexts, ENV, fixtureSpeech, heardMsFrom, HOURS, mockViolations, PARKING, startCall, startMocks, type CallRig, type Mocks } from './call-rig.js';
 
 let mocks: Mocks | undefined;
 let rig: CallRig | undefined;

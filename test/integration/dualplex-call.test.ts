@@ -8,10 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { INTERRUPTION_NOTE } from '../../runtime/call/conversation.js';
 import type { MockReplyContext } from '../mocks/openai-realtime-server.js';
-import { closeMocks, elevenLabsContexts, ENV, fixtureSpeech, heardMsFrom, mockViolations, startCall, startMocks, type CallRig, type Mocks } from './call-rig.js';
-
-const HOURS = 'Sure. We are open Monday to Friday, from eight in the morning until six in the evening, on Saturdays from nine until one, and closed on Sundays.';
-const PARKING = 'Yes, there is free parking.';
+import { closeMocks, elevenLabsContexts, ENV, fixtureSpeech, heardMsFrom, HOURS, mockViolations, PARKING, scriptedReply, startCall, startMocks, type CallRig, type Mocks } from './call-rig.js';
 
 let mocks: Mocks | undefined;
 let rig: CallRig | undefined;
@@ -34,15 +31,6 @@ voice: { provider: elevenlabs, baseURL: '${m.elevenlabs!.baseURL}', apiKey: '\${
 languages: { default: en }
 prompt: { system: You are the front desk of a dental clinic. Be brief. }
 `;
-}
-
-/** The reply the mock writes, chosen from the caller's last words; every context it saw is kept. */
-function scriptedReply(seen: MockReplyContext[]) {
-  return (context: MockReplyContext): string => {
-    seen.push(structuredClone(context));
-    const lastUser = context.conversation.filter((item) => item.role === 'user').at(-1)?.text ?? '';
-    return /parking/i.test(lastUser) ? PARKING : HOURS;
-  };
 }
 
 async function startDualplex(seen: MockReplyContext[]): Promise<{ mocks: Mocks; rig: CallRig }> {

@@ -13,10 +13,7 @@ import { WebSocket } from 'ws';
 import { decodeMulaw } from '../../runtime/audio/g711.js';
 import { BROKEN_OFF_NOTE, INTERRUPTION_NOTE } from '../../runtime/call/conversation.js';
 import { tokens, tone, type MockConnection, type MockRealtimeScript, type MockReplyContext } from '../mocks/openai-realtime-server.js';
-import { closeMocks, ENV, fixtureSpeech, heardMsFrom, mockViolations, startCall, startMocks, type CallRig, type Mocks } from './call-rig.js';
-
-const HOURS = 'Sure. We are open Monday to Friday, from eight in the morning until six in the evening, on Saturdays from nine until one, and closed on Sundays.';
-const PARKING = 'Yes, there is free parking.';
+import { closeMocks, ENV, fixtureSpeech, heardMsFrom, HOURS, mockViolations, PARKING, scriptedReply, startCall, startMocks, type CallRig, type Mocks } from './call-rig.js';
 
 let mocks: Mocks | undefined;
 let rig: CallRig | undefined;
@@ -39,15 +36,6 @@ voice: { provider: openai, voices: { en: marin } }
 languages: { default: en }
 prompt: { system: You are the front desk of a dental clinic. Be brief. }
 `;
-}
-
-/** The reply the mock speaks, chosen from the caller's last words; every context it saw is kept. */
-function scriptedReply(seen: MockReplyContext[]) {
-  return (context: MockReplyContext): string => {
-    seen.push(structuredClone(context));
-    const lastUser = context.conversation.filter((item) => item.role === 'user').at(-1)?.text ?? '';
-    return /parking/i.test(lastUser) ? PARKING : HOURS;
-  };
 }
 
 async function startSpeechToSpeech(script: MockRealtimeScript): Promise<{ mocks: Mocks; rig: CallRig }> {
