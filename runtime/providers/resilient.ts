@@ -94,6 +94,9 @@ async function* resilientStream(settings: Settings, request: LlmRequest): AsyncG
   const { iterator, controller, unlink, first } = opened;
   let tokens = 0;
   let complete = false;
+  // After the first token there is no timeout, only the caller's abort: one listener for the whole stream
+  // rather than a listener, a timer check and a promise per token.
+  const abort = abortWaiter(request.signal);
   try {
     if (first.done) {
       complete = true;
@@ -103,14 +106,14 @@ async function* resilientStream(settings: Settings, request: LlmRequest): AsyncG
     tokens++;
     yield first.value;
     for (;;) {
-      const outcome = await race(iterator.next(), clock, undefined, request.signal);
-      if (outcome.kind !== 'value') return;
-      if (outcome.value.done) {
+      const next = await abort.or(iterator.next());
+      if (next === ABORTED) return;
+      if (next.done) {
         complete = true;
         return;
       }
       tokens++;
-      yield outcome.value.value;
+      yield next.value;
     }
   } catch (thrown) {
     complete = true; // the provider's stream is over
@@ -119,6 +122,7 @@ async function* resilientStream(settings: Settings, request: LlmRequest): AsyncG
     onMetric({ provider, kind: 'error', value: 1, error });
     throw error;
   } finally {
+    abort.dispose();
     unlink();
     // Consumer stopped early or caller aborted: release the provider's stream.
     if (!complete) abandon(iterator, controller);
@@ -194,6 +198,34 @@ function race<T>(promise: Promise<T>, clock: Clock, timeoutMs: number | undefine
       resolve({ kind: 'timeout' });
     }, timeoutMs);
   });
+}
+
+const ABORTED: unique symbol = Symbol('aborted');
+
+/** Races promises against one abort signal, with a single listener however many promises it races. */
+interface AbortWaiter {
+  /** Settles like `promise`, or with {@link ABORTED} as soon as the signal aborts (the promise is left handled). */
+  or<T>(promise: Promise<T>): Promise<T | typeof ABORTED>;
+  dispose(): void;
+}
+
+function abortWaiter(signal: AbortSignal): AbortWaiter {
+  let settle: ((value: typeof ABORTED) => void) | undefined;
+  const onAbort = (): void => settle?.(ABORTED);
+  signal.addEventListener('abort', onAbort, { once: true });
+  return {
+    or<T>(promise: Promise<T>): Promise<T | typeof ABORTED> {
+      if (signal.aborted) {
+        promise.catch(() => {});
+        return Promise.resolve(ABORTED);
+      }
+      return new Promise<T | typeof ABORTED>((resolve, reject) => {
+        settle = resolve;
+        promise.then(resolve, (error: unknown) => (signal.aborted ? resolve(ABORTED) : reject(error)));
+      });
+    },
+    dispose: () => signal.removeEventListener('abort', onAbort),
+  };
 }
 
 /** Sleeps on the clock; false when the signal aborts first. */

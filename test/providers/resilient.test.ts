@@ -137,6 +137,33 @@ describe('withResilience', () => {
     expect(returned).toBe(true);
   });
 
+  it('ends promptly on abort mid-reply, after the first token, when the provider ignores its signal', async () => {
+    const clock = createSimulatedClock();
+    let returned = false;
+    let pulls = 0;
+    const deafAfterOne: LanguageModel = {
+      id: 'deaf',
+      capabilities: { streaming: true },
+      stream: () => ({
+        [Symbol.asyncIterator]: () => ({
+          next: () => (pulls++ === 0 ? Promise.resolve({ value: 'Hello', done: false }) : new Promise<IteratorResult<string>>(() => {})),
+          return: async () => {
+            returned = true;
+            return { value: undefined, done: true };
+          },
+        }),
+      }),
+    };
+    const controller = new AbortController();
+    const reply = consume(withResilience(deafAfterOne, { clock }).stream(request(controller.signal)), clock);
+    await flushMicrotasks();
+    expect(reply.text()).toBe('Hello');
+    controller.abort();
+    await reply.finished;
+    expect(reply.error).toBeUndefined();
+    expect(returned).toBe(true);
+  });
+
   it('normalises anything a provider throws into a ProviderError (and retries it as a server error)', async () => {
     const clock = createSimulatedClock();
     let calls = 0;
