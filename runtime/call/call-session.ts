@@ -85,8 +85,12 @@ export function createCallSession(options: CallSessionOptions): CallSession {
   const actor: Actor<AnyStateMachine> = createActor(options.agent.machine, { input: { controller }, clock: clock as never });
   controller.actor = actor;
   let lastStates = '';
+  let lastValue: unknown;
   actor.subscribe({
     next: (snapshot) => {
+      // An event no transition took (most audio-rate events) leaves the very same value: nothing to compare.
+      if (snapshot.value === lastValue) return;
+      lastValue = snapshot.value;
       const states = statePaths(snapshot.value);
       const key = states.join('|');
       if (key !== lastStates) {
