@@ -24,6 +24,26 @@ function setup(failures: FakeLlmFailure[], options: { retries?: number; firstTok
   return { clock, llm, resilient, metrics, summary };
 }
 
+/** A model that yields `tokens`, then hangs whatever its signal says; `returned()` tells whether it was released. */
+function deafLlm(tokens: readonly string[]): { llm: LanguageModel; returned(): boolean } {
+  let returned = false;
+  let pulls = 0;
+  const llm: LanguageModel = {
+    id: 'deaf',
+    capabilities: { streaming: true },
+    stream: () => ({
+      [Symbol.asyncIterator]: () => ({
+        next: () => (pulls < tokens.length ? Promise.resolve({ value: tokens[pulls++]!, done: false }) : new Promise<IteratorResult<string>>(() => {})),
+        return: async () => {
+          returned = true;
+          return { value: undefined, done: true };
+        },
+      }),
+    }),
+  };
+  return { llm, returned: () => returned };
+}
+
 describe('withResilience', () => {
   it('passes a healthy stream through and reports ttft and tokens', async () => {
     const { clock, llm, resilient, summary } = setup([]);
@@ -114,54 +134,27 @@ describe('withResilience', () => {
 
   it('ends promptly on abort even when the provider ignores its signal', async () => {
     const clock = createSimulatedClock();
-    let returned = false;
-    const deaf: LanguageModel = {
-      id: 'deaf',
-      capabilities: { streaming: true },
-      stream: () => ({
-        [Symbol.asyncIterator]: () => ({
-          next: () => new Promise<IteratorResult<string>>(() => {}),
-          return: async () => {
-            returned = true;
-            return { value: undefined, done: true };
-          },
-        }),
-      }),
-    };
+    const deaf = deafLlm([]);
     const controller = new AbortController();
-    const reply = consume(withResilience(deaf, { clock }).stream(request(controller.signal)), clock);
+    const reply = consume(withResilience(deaf.llm, { clock }).stream(request(controller.signal)), clock);
     await flushMicrotasks();
     controller.abort();
     await reply.finished;
     expect(reply.error).toBeUndefined();
-    expect(returned).toBe(true);
+    expect(deaf.returned()).toBe(true);
   });
 
   it('ends promptly on abort mid-reply, after the first token, when the provider ignores its signal', async () => {
     const clock = createSimulatedClock();
-    let returned = false;
-    let pulls = 0;
-    const deafAfterOne: LanguageModel = {
-      id: 'deaf',
-      capabilities: { streaming: true },
-      stream: () => ({
-        [Symbol.asyncIterator]: () => ({
-          next: () => (pulls++ === 0 ? Promise.resolve({ value: 'Hello', done: false }) : new Promise<IteratorResult<string>>(() => {})),
-          return: async () => {
-            returned = true;
-            return { value: undefined, done: true };
-          },
-        }),
-      }),
-    };
+    const deaf = deafLlm(['Hello']);
     const controller = new AbortController();
-    const reply = consume(withResilience(deafAfterOne, { clock }).stream(request(controller.signal)), clock);
+    const reply = consume(withResilience(deaf.llm, { clock }).stream(request(controller.signal)), clock);
     await flushMicrotasks();
     expect(reply.text()).toBe('Hello');
     controller.abort();
     await reply.finished;
     expect(reply.error).toBeUndefined();
-    expect(returned).toBe(true);
+    expect(deaf.returned()).toBe(true);
   });
 
   it('normalises anything a provider throws into a ProviderError (and retries it as a server error)', async () => {
