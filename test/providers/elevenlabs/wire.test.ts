@@ -32,6 +32,37 @@ describe('createPhraseChunker', () => {
     ]);
   });
 
+  /** Each phrase with the token that released it. */
+  function releases(text: string): Array<[string, string]> {
+    const chunker = createPhraseChunker();
+    return tokensOf(text).flatMap((token) => chunker.push(token).map((phrase): [string, string] => [phrase, token]));
+  }
+
+  it('sends a phrase with the token that ends it when nothing after could change it, not one token later', () => {
+    expect(releases('Yes, there is free parking. It is right here, you see! Really?')).toEqual([
+      ['Yes, there is free parking. ', '.'],
+      ['It is right here, ', ','],
+      ['you see! ', '!'],
+      ['Really? ', '?'],
+    ]);
+  });
+
+  it('waits for the next token where the mark may still be part of a word or quote', () => {
+    expect(releases('It costs 3.')).toEqual([]); // 3.50
+    expect(releases('We sold 1,')).toEqual([]); // 1,000
+    expect(releases('Ask Dr.')).toEqual([]);
+    expect(releases('Made in the U.')).toEqual([]);
+    expect(releases('Write to support@acme.')).toEqual([]);
+    expect(releases('Go to www.')).toEqual([]);
+    expect(releases('He said "done.')).toEqual([]);
+    expect(releases('He said "done."')).toEqual([['He said "done." ', '"']]);
+    expect(releases('Is it 5?')).toEqual([['Is it 5? ', '?']]);
+  });
+
+  it('drops marks left over from a phrase already sent', () => {
+    expect(chunk('Well... maybe. Sure?! Fine')).toEqual(['Well. ', 'maybe. ', 'Sure? ', 'Fine ']);
+  });
+
   it('cuts unpunctuated text after maxWords complete words', () => {
     expect(chunk('one two three four five six seven', { maxWords: 3 })).toEqual(['one two three ', 'four five six ', 'seven ']);
   });
