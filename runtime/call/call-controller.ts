@@ -280,12 +280,12 @@ export class CallController {
 
   queueGreeting(): void {
     const text = this.localized(this.spec.prompt.greeting);
-    if (text) this.plan = { kind: 'fixed', text, purpose: 'greeting' };
+    if (text) this.setPlan({ kind: 'fixed', text, purpose: 'greeting' });
   }
 
   queueFixed(purpose: 'reprompt' | 'goodbye'): void {
     const text = this.localized(purpose === 'reprompt' ? this.spec.prompt.reprompt : this.spec.prompt.goodbye) ?? '';
-    this.plan = { kind: 'fixed', text, purpose };
+    this.setPlan({ kind: 'fixed', text, purpose });
     if (purpose === 'reprompt') this.reprompts++;
     else this.hangupAfterReply = true;
   }
@@ -294,6 +294,7 @@ export class CallController {
   queueReply(): void {
     const turn = this.turn;
     if (!turn) return;
+    if (this.reply) this.supersedeReply();
     const route = routeTurn(this.spec, { transcript: turn.userText, language: this.language, turn: turn.index });
     const primary = this.modelChoice(route.profile);
     const fallbackName = this.spec.models[route.profile]?.fallback;
@@ -302,14 +303,37 @@ export class CallController {
     const { stream: draft, outcome } = this.draft.adopt(route.profile, messages);
     if (outcome) turn.draft = outcome;
     turn.route = { profile: route.profile, rule: route.rule, intents: route.intents };
-    this.plan = {
-      kind: 'llm',
-      messages,
-      facts: { language: this.language, turn: turn.index },
-      primary,
-      ...(fallbackName ? { fallback: this.modelChoice(fallbackName) } : {}),
-      ...(draft ? { draft } : {}),
-    };
+    const facts = { language: this.language, turn: turn.index };
+    this.setPlan({ kind: 'llm', messages, facts, primary, ...(fallbackName ? { fallback: this.modelChoice(fallbackName) } : {}), ...(draft ? { stream: draft } : {}) });
+  }
+
+  /**
+   * A newer caller turn supersedes the reply still running (the chart re-enters `responding`). It is cancelled
+   * here, before the new request can go out: on a shared Realtime session a cancel sent after the new
+   * `response.create` would cancel the new response too. The context keeps what the caller heard of it; a
+   * reply nobody heard goes, and the turn it answered is abandoned (the new request carries its words).
+   */
+  private supersedeReply(): void {
+    const previous = this.record.turns.at(-2);
+    if (this.playout.heardPositionMs() > 0) {
+      this.truncateToHeard('caller');
+      this.playout.flushTransport();
+      if (previous && !previous.outcome) previous.outcome = 'interrupted';
+      return;
+    }
+    this.reply?.cancel();
+    if (this.replyEntry) this.replyEntry.text = '';
+    this.removeEmptyReplyEntry();
+    if (previous && !previous.outcome) previous.outcome = 'abandoned';
+    const users = this.conversation.entries.filter((entry) => entry.role === 'user');
+    const answered = users.at(-2);
+    if (answered) answered.unanswered = true;
+  }
+
+  /** Queues the next reply; a queued model request nobody will read any more is aborted. */
+  private setPlan(plan: ReplyPlan | undefined): void {
+    if (this.plan?.kind === 'llm' && this.plan.stream !== (plan?.kind === 'llm' ? plan.stream : undefined)) this.plan.stream?.abort();
+    this.plan = plan;
   }
 
   startDraft(): void {
@@ -516,6 +540,7 @@ export class CallController {
       if (this.turn && !this.turn.outcome) this.turn.outcome = 'hangup';
     }
     this.reply?.cancel();
+    this.setPlan(undefined);
     this.cancelDraft();
     this.playout.stop();
     this.stt?.close();

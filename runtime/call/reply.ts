@@ -12,9 +12,17 @@ export type ReplyPlan =
       readonly facts: LlmCallFacts;
       readonly primary: ModelChoice;
       readonly fallback?: ModelChoice;
-      /** A preemptive draft for exactly this turn, already streaming. */
-      readonly draft?: BufferedTokenStream;
+      /**
+       * The primary model's request, already streaming: a preemptive draft kept for this turn, or the request
+       * started when the turn was committed (see {@link startRequest}). Without it, `start()` sends it.
+       */
+      readonly stream?: BufferedTokenStream;
     };
+
+/** Sends a model request now; its tokens wait in the returned stream until a reply reads them. */
+export function startRequest(choice: ModelChoice, messages: readonly ChatMessage[], facts: LlmCallFacts | undefined): BufferedTokenStream {
+  return new BufferedTokenStream(choice.llm, { messages, model: choice.model, temperature: choice.temperature, maxOutputTokens: choice.maxOutputTokens, ...(facts ? { facts } : {}) });
+}
 
 /** A model profile resolved to a provider and request settings. */
 export interface ModelChoice {
@@ -71,8 +79,8 @@ export class Reply {
   }
 
   start(): void {
-    // The model's request goes out first; the TTS context opens while the model thinks. (A draft is already out.)
-    const stream = this.plan.kind === 'llm' ? (this.plan.draft ?? this.request(this.plan.primary)) : undefined;
+    // The model's request goes out first (unless it is out already); the TTS context opens while the model thinks.
+    const stream = this.plan.kind === 'llm' ? (this.plan.stream ?? this.request(this.plan.primary)) : undefined;
     this.tts = this.voice.tts.open(
       { voice: this.voice.voice, language: this.voice.language, sampleRate: this.voice.sampleRate, speed: this.voice.speed },
       {
@@ -117,9 +125,7 @@ export class Reply {
   }
 
   private request(choice: ModelChoice): BufferedTokenStream {
-    const messages = this.plan.kind === 'llm' ? this.plan.messages : [];
-    const facts = this.plan.kind === 'llm' ? this.plan.facts : undefined;
-    return new BufferedTokenStream(choice.llm, { messages, model: choice.model, temperature: choice.temperature, maxOutputTokens: choice.maxOutputTokens, ...(facts ? { facts } : {}) });
+    return this.plan.kind === 'llm' ? startRequest(choice, this.plan.messages, this.plan.facts) : startRequest(choice, [], undefined);
   }
 
   private async consume(choice: ModelChoice, stream: BufferedTokenStream): Promise<void> {

@@ -60,6 +60,11 @@ export interface FakeLlmRequestRecord {
   firstTokenAtMs?: number;
   /** Clock time the stream ended (last token, error, abort, or the consumer stopped), ms. */
   endedAtMs?: number;
+  /**
+   * Earlier requests to this fake still streaming when this one started: a hedged request running beside its
+   * primary, or a superseded request not yet aborted.
+   */
+  readonly streamingAtStart: number;
   /** True when the request's signal aborted the stream. */
   aborted: boolean;
   /** The tokens the consumer received, concatenated. */
@@ -100,6 +105,7 @@ export function createFakeLlm(options: FakeLlmOptions): FakeLlm {
         messages: request.messages.map((message) => ({ ...message })),
         model: request.model,
         startedAtMs: options.clock.now(),
+        streamingAtStart: requests.filter((earlier) => earlier.endedAtMs === undefined).length,
         aborted: false,
         text: '',
       };

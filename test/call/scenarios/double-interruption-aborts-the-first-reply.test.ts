@@ -32,6 +32,9 @@ describe('double interruption', () => {
     const requests = h.llm().requests;
     expect(requests).toHaveLength(3);
     expect(requests[1]!.aborted).toBe(true);
+    // Aborted before the request that supersedes it went out: on a shared Realtime session a cancel sent
+    // after the new response.create would cancel that one too.
+    expect(requests[2]!.streamingAtStart).toBe(0);
     expect(requests[1]!.text).toBe('');
     const users = requests[2]!.messages.filter((m) => m.role === 'user').map((m) => m.content);
     expect(users.slice(-2)).toEqual(['wait not Monday', 'I meant Tuesday']);
