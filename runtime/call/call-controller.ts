@@ -12,7 +12,7 @@ import type { CallRecord, TurnRecord } from './call-record.js';
 import { Conversation, type ConversationEntry } from './conversation.js';
 import type { CallEvent, MachineEvent } from './events.js';
 import { InboundPipeline } from './inbound-pipeline.js';
-import { Reply, type ModelChoice, type ReplyPlan } from './reply.js';
+import { Reply, startRequest, type ModelChoice, type ReplyPlan } from './reply.js';
 import { routeTurn } from './router.js';
 import { BargeInTracker } from './barge-in-tracker.js';
 import { CallerUtterance } from './caller-utterance.js';
@@ -304,12 +304,15 @@ export class CallController {
     if (outcome) turn.draft = outcome;
     turn.route = { profile: route.profile, rule: route.rule, intents: route.intents };
     const facts = { language: this.language, turn: turn.index };
-    this.setPlan({ kind: 'llm', messages, facts, primary, ...(fallbackName ? { fallback: this.modelChoice(fallbackName) } : {}), ...(draft ? { stream: draft } : {}) });
+    // The request goes out now rather than when the chart has entered `responding` and started the reply
+    // actor: that comes a few tenths of a millisecond later, on the path of every turn.
+    const stream = draft ?? startRequest(primary, messages, facts);
+    this.setPlan({ kind: 'llm', messages, facts, primary, ...(fallbackName ? { fallback: this.modelChoice(fallbackName) } : {}), stream });
   }
 
   /**
    * A newer caller turn supersedes the reply still running (the chart re-enters `responding`). It is cancelled
-   * here, before the new request can go out: on a shared Realtime session a cancel sent after the new
+   * here, before the new request goes out: on a shared Realtime session a cancel sent after the new
    * `response.create` would cancel the new response too. The context keeps what the caller heard of it; a
    * reply nobody heard goes, and the turn it answered is abandoned (the new request carries its words).
    */
