@@ -47,7 +47,7 @@ export interface MockRealtimeScript {
   reply?: string | ((context: MockReplyContext) => string);
   /** Delay before the first delta of a response, ms. Default: 0. */
   firstDeltaMs?: number;
-  /** Delay between deltas, ms. Default: 0. */
+  /** Delay between deltas, ms. Default: 0: back to back, as the chat mock sends them (a yield every 256). */
   deltaIntervalMs?: number;
   /** Audio per reply token (audio output), ms. Default: 120. */
   audioMsPerToken?: number;
@@ -361,7 +361,11 @@ function serve(ws: WebSocket, options: ServeOptions): MockConnection {
         content.text = said;
         send({ type: 'response.output_text.delta', ...where, delta: piece });
       }
-      later(script.deltaIntervalMs ?? 0, step);
+      // Unpaced, the rest of the reply goes out in this turn of the loop, yielding every 256 deltas so a cancel
+      // is still read: a setImmediate per delta would pace the tokens at the mock's event-loop speed.
+      const intervalMs = script.deltaIntervalMs ?? 0;
+      if (intervalMs > 0 || sent % 256 === 0) later(intervalMs, step);
+      else step();
     };
     active = {
       id: responseId,
