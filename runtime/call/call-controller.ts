@@ -125,9 +125,11 @@ export class CallController {
     this.deps.emit(event);
   }
 
-  /** Opens the recogniser. Called once, before the first frame. */
+  /** Opens the recogniser and warms up the voice of the call's language. Called once, before the first frame. */
   openStt(): void {
-    const { stt } = this.deps.providers;
+    const { stt, tts } = this.deps.providers;
+    const voice = this.spec.voice.voices[this.language] ?? Object.values(this.spec.voice.voices)[0];
+    if (voice) tts.prewarm?.({ voice, language: this.language, sampleRate: this.deps.transport.sampleRate });
     this.stt = stt.start({ language: this.language, languageHints: this.spec.stt.languageHints, sampleRate: this.deps.transport.sampleRate }, {
       onPartial: (t) => {
         this.emit({ type: 'transcript', atMs: this.now(), final: false, text: t.text, ...(t.language ? { language: t.language } : {}) });

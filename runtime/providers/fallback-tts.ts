@@ -11,6 +11,8 @@ export function withFallbackTts(primary: TextToSpeech, fallback: TextToSpeech, o
   return {
     id: `${primary.id}+${fallback.id}`,
     capabilities: primary.capabilities,
+    // The stand-by connects when it is needed: warming it too would hold a second connection per call.
+    ...(primary.prewarm ? { prewarm: (target) => primary.prewarm!(target) } : {}),
     open(options, hooks: TtsHooks): TtsContext {
       const pushed: string[] = [];
       let ended = false;

@@ -255,6 +255,18 @@ export function withTtsResilience(tts: TextToSpeech, options: TtsResilienceOptio
   return {
     id: tts.id,
     capabilities: tts.capabilities,
+    ...(tts.prewarm
+      ? {
+          prewarm: (target) => {
+            try {
+              tts.prewarm!(target);
+            } catch (thrown) {
+              // A failed warm-up costs the first utterance its head start, nothing more; open() reports the cause.
+              onMetric({ provider, kind: 'error', value: 1, error: ProviderError.from(provider, thrown) });
+            }
+          },
+        }
+      : {}),
     open(openOptions, hooks) {
       const state: TtsGuardState = { closed: false, gotAudio: false };
       const guardedHooks = guardHooks(tts.id, options.clock, onMetric, hooks, state);

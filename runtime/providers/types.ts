@@ -150,6 +150,11 @@ export interface TextToSpeech {
     readonly maxContexts: number;
   };
   open(options: { readonly voice: string; readonly language: string; readonly sampleRate: number; readonly speed: number }, hooks: TtsHooks): TtsContext;
+  /**
+   * Optional: gets ready for a voice ahead of its first utterance (ElevenLabs opens the voice's socket), so the
+   * first reply of a call does not wait for a connection handshake. Safe to call again; never throws.
+   */
+  prewarm?(target: { readonly voice: string; readonly language: string; readonly sampleRate: number }): void;
 }
 
 /** Callbacks from a realtime session. */

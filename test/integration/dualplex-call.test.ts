@@ -120,6 +120,18 @@ describe('a dualplex call through the real adapters', () => {
     expect(mockViolations(mocks)).toEqual([]);
   });
 
+  it('opens the ElevenLabs socket when the call starts, and the first reply speaks on it', async () => {
+    const { mocks, rig } = await startDualplex([]);
+    const elevenlabs = mocks.elevenlabs!;
+    await rig.until('the ElevenLabs socket to open before anyone spoke', () => elevenlabs.connections.length === 1);
+    expect(elevenlabs.received).toEqual([]);
+    void rig.say(fixtureSpeech('speech-en-female', 40, 1100));
+    await rig.until('the first reply to reach the transport', () => rig.utteranceStart(1));
+    expect(elevenlabs.connections).toHaveLength(1);
+    expect(elevenlabs.received.length).toBeGreaterThan(0);
+    expect(mockViolations(mocks)).toEqual([]);
+  });
+
   it('reconnects after the Realtime socket drops mid-response, restores the history and answers the next turn', async () => {
     const seen: MockReplyContext[] = [];
     const { mocks, rig } = await startDualplex(seen);

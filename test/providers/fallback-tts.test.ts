@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { ProviderError } from '../../runtime/providers/errors.js';
 import { withFallbackTts } from '../../runtime/providers/fallback-tts.js';
 import { createFakeTts } from '../../runtime/providers/testing/index.js';
+import type { TextToSpeech } from '../../runtime/providers/types.js';
 import { createSimulatedClock } from '../../runtime/util/clock.js';
 
 function setup(primaryFailure: 'error-before-audio' | 'error-mid-stream') {
@@ -25,6 +26,16 @@ function setup(primaryFailure: 'error-before-audio' | 'error-mid-stream') {
 }
 
 describe('withFallbackTts', () => {
+  it('warms up the primary voice only, and has no prewarm when the primary has none', () => {
+    const clock = createSimulatedClock();
+    const warmed: string[] = [];
+    const warmable = (id: string): TextToSpeech => ({ ...createFakeTts({ clock, id }), prewarm: ({ voice }) => void warmed.push(`${id}:${voice}`) });
+    const tts = withFallbackTts(warmable('primary'), warmable('fallback'), () => {});
+    tts.prewarm?.({ voice: 'v', language: 'en', sampleRate: 8000 });
+    expect(warmed).toEqual(['primary:v']);
+    expect(withFallbackTts(createFakeTts({ clock }), warmable('fallback'), () => {}).prewarm).toBeUndefined();
+  });
+
   it('speaks the whole utterance with the fallback when the primary fails before any audio', () => {
     const { clock, fallback, switches, got, ctx } = setup('error-before-audio');
     ctx.pushText('Hello ');
