@@ -125,10 +125,15 @@ export class CallController {
     this.deps.emit(event);
   }
 
+  /** The voice of a language, else the first voice configured. */
+  private voiceFor(language: string): string | undefined {
+    return this.spec.voice.voices[language] ?? Object.values(this.spec.voice.voices)[0];
+  }
+
   /** Opens the recogniser and warms up the voice of the call's language. Called once, before the first frame. */
   openStt(): void {
     const { stt, tts } = this.deps.providers;
-    const voice = this.spec.voice.voices[this.language] ?? Object.values(this.spec.voice.voices)[0];
+    const voice = this.voiceFor(this.language);
     if (voice) tts.prewarm?.({ voice, language: this.language, sampleRate: this.deps.transport.sampleRate });
     this.stt = stt.start({ language: this.language, languageHints: this.spec.stt.languageHints, sampleRate: this.deps.transport.sampleRate }, {
       onPartial: (t) => {
@@ -364,7 +369,7 @@ export class CallController {
     if (!plan) return undefined;
     this.playout.begin();
     this.replyEntry = this.conversation.addAssistant('', this.language, this.now());
-    const voice = this.spec.voice.voices[this.language] ?? Object.values(this.spec.voice.voices)[0]!;
+    const voice = this.voiceFor(this.language)!;
     const reply = new Reply(plan, { tts: this.deps.providers.tts, voice, language: this.language, sampleRate: this.deps.transport.sampleRate, speed: this.spec.voice.settings.speed }, {
       onFirstToken: (profile) => {
         this.replyTimes.firstTokenAt = this.now();
