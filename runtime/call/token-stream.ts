@@ -25,11 +25,24 @@ export class BufferedTokenStream {
     this.finish();
   }
 
-  /** Every token from the first, then live ones until the model ends; rethrows the model's error. */
+  /**
+   * Every token from the first, then live ones until the model ends; rethrows the model's error. Text tokens
+   * that are already here when the reader asks come joined as one: a socket read often carries several deltas,
+   * and each step through this generator and the reader's costs more than the join.
+   */
   async *read(): AsyncGenerator<LlmDelta> {
     let index = 0;
     for (;;) {
-      while (index < this.tokens.length) yield this.tokens[index++]!;
+      while (index < this.tokens.length) {
+        const token = this.tokens[index++]!;
+        if (typeof token !== 'string') {
+          yield token;
+          continue;
+        }
+        let text = token;
+        while (index < this.tokens.length && typeof this.tokens[index] === 'string') text += this.tokens[index++] as string;
+        yield text;
+      }
       if (this.error !== undefined) throw this.error;
       if (this.done) return;
       await new Promise<void>((resolve) => (this.wake = resolve));

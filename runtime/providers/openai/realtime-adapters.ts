@@ -173,7 +173,7 @@ export function realtimeSpeechToText(
   };
 }
 
-/** A queue of deltas between hook callbacks and an async iterator. */
+/** A queue of deltas between hook callbacks and an async iterator; text deltas waiting together come out joined. */
 class DeltaQueue {
   private readonly items: LlmDelta[] = [];
   private waiting: (() => void) | undefined;
@@ -201,7 +201,11 @@ class DeltaQueue {
       }
       await new Promise<void>((resolve) => (this.waiting = resolve));
     }
-    return this.items.shift();
+    const first = this.items.shift()!;
+    if (typeof first !== 'string') return first;
+    let text = first;
+    while (typeof this.items[0] === 'string') text += this.items.shift() as string;
+    return text;
   }
 
   private wake(): void {
