@@ -239,9 +239,14 @@ export class CallController {
   }
 
   recordBargeIn(reason: string): void {
-    const entry = this.replyEntry;
     if (this.turn) this.turn.outcome = 'interrupted';
-    this.bargeIns.interrupted(reason, this.now(), entry ? { text: entry.text, intended: entry.intendedText ?? entry.text } : undefined);
+    this.bargeIns.interrupted(reason, this.now(), this.heardOfReply());
+  }
+
+  /** What the caller heard of the current reply, and what it meant to say. */
+  private heardOfReply(): { text: string; intended: string } | undefined {
+    const entry = this.replyEntry;
+    return entry ? { text: entry.text, intended: entry.intendedText ?? entry.text } : undefined;
   }
 
   // ---- turns ----------------------------------------------------------------------------------
@@ -329,6 +334,9 @@ export class CallController {
       this.truncateToHeard('caller');
       this.playout.flushTransport();
       if (previous && !previous.outcome) previous.outcome = 'interrupted';
+      // The caller's speech over the reply was too short to confirm as a barge-in, but it ended the reply all
+      // the same: its attempt is decided here, or the call record would keep it pending.
+      this.bargeIns.interrupted('a newer caller turn', this.now(), this.heardOfReply());
       return;
     }
     this.reply?.cancel();

@@ -70,5 +70,8 @@ describe('a newer turn superseding a reply the caller heard part of', () => {
     const requests = h.llm().requests;
     expect(requests[1]!.messages.find((m) => m.role === 'assistant')?.content).toBe(first.text);
     expect(h.session.record.turns.map((t) => t.outcome)).toEqual(['interrupted', 'answered']);
+    // The caller's "Tuesday" over the agent is the one barge-in of the call, decided by the newer turn.
+    expect(h.session.record.bargeIns).toHaveLength(1);
+    expect(h.session.record.bargeIns[0]).toMatchObject({ kind: 'interrupt', reason: 'a newer caller turn', heardText: first.text, intendedText: first.intendedText });
   });
 });
