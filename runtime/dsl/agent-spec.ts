@@ -95,6 +95,8 @@ export interface VoiceSpec {
 export interface SttSpec {
   readonly provider: 'openai' | 'local';
   readonly model: string;
+  /** Who ends each utterance for the recogniser (`local`: our VAD commits the audio). */
+  readonly turnDetection: 'local' | 'server_vad' | 'semantic_vad';
   readonly baseURL?: string;
   readonly apiKey?: EnvRef;
   readonly languageHints: readonly LanguageCode[];

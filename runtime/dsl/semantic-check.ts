@@ -1,5 +1,6 @@
 import { didYouMean } from '../util/did-you-mean.js';
 import { readPackageJson } from '../util/package-root.js';
+import { isLiveTranscriptionModel } from '../providers/openai/transcription-models.js';
 import { REALTIME_PROFILE } from './agent-spec.js';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
 import { dottedPath } from './schema-check.js';
@@ -42,6 +43,7 @@ export function semanticCheck(data: unknown, source: YamlSource): Diagnostic[] {
   const root = rec(data);
   if (!root) return out;
   checkMode(root, report);
+  checkStt(root, report);
   checkModels(root, report);
   checkRoutingAndConditions(root, report);
   checkLanguages(root, report);
@@ -68,6 +70,15 @@ function checkMode(root: Rec, report: Reporter): void {
   if (mode && mode !== 'speech-to-speech' && voiceProvider === 'openai') {
     report.error(['voice', 'provider'], 'mode', `\`voice.provider: openai\` is only for \`speech-to-speech\` mode, not \`${mode}\``, 'use `elevenlabs` or `local`');
   }
+}
+
+/** A live-streaming transcription model takes no server VAD: the session would refuse the configuration. */
+function checkStt(root: Rec, report: Reporter): void {
+  const stt = rec(root.stt);
+  const model = str(stt?.model);
+  const detection = str(stt?.turnDetection);
+  if (str(stt?.provider) === 'local' || !model || !isLiveTranscriptionModel(model) || detection === undefined || detection === 'local') return;
+  report.error(['stt', 'turnDetection'], 'conflict', `\`stt.model: ${model}\` streams words while the caller speaks and takes no server VAD, so \`stt.turnDetection: ${detection}\` would be refused`, 'use `turnDetection: local` (the runtime commits each utterance), or leave it out');
 }
 
 function checkModels(root: Rec, report: Reporter): void {

@@ -97,6 +97,14 @@ describe('defaults', () => {
     expect(hinted.stt.languageHints).toEqual(['fr']);
   });
 
+  it('defaults stt.turnDetection by model: local for live-streaming models, server_vad for segment models', () => {
+    expect(spec.stt.model).toBe('gpt-4o-mini-transcribe');
+    expect(spec.stt.turnDetection).toBe('server_vad');
+    expect(specOf(`${MINIMAL}stt: { model: gpt-live-transcribe }\n`).stt.turnDetection).toBe('local');
+    expect(specOf(`${MINIMAL}stt: { model: gpt-realtime-whisper-2026-05-07 }\n`).stt.turnDetection).toBe('local');
+    expect(specOf(`${MINIMAL}stt: { model: gpt-4o-transcribe, turnDetection: local }\n`).stt.turnDetection).toBe('local');
+  });
+
   it('defaults the ElevenLabs model only for ElevenLabs voices', () => {
     expect(spec.voice.model).toBe('eleven_flash_v2_5');
     expect(spec.voice.settings).toEqual({ stability: 0.5, similarityBoost: 0.75, style: 0, useSpeakerBoost: true, speed: 1 });

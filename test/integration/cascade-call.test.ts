@@ -146,6 +146,28 @@ describe('a cascade call through the real adapters', () => {
     expect(mockViolations(mocks)).toEqual([]);
   });
 
+  it('with stt.turnDetection: local, the runtime\'s end of speech commits the caller\'s audio (no server VAD)', async () => {
+    mocks = await startMocks({
+      realtime: { transcripts: ['Could you tell me your opening hours?'] },
+      chat: { reply: () => PARKING },
+      elevenlabs: {},
+    });
+    const yaml = agentYaml(mocks).replace("model: gpt-4o-transcribe,", 'model: gpt-4o-transcribe, turnDetection: local,');
+    rig = await startCall({ yaml, ca: mocks.realtime!.ca });
+    void rig.say(fixtureSpeech('speech-en-female', 40, 1100));
+    await rig.until('the turn to be answered', () => rig!.session.record.turns[0]?.outcome === 'answered', 8000);
+    const record = await rig.end();
+
+    const transcription = mocks.realtime!.connections[0]!;
+    expect(transcription.received[0]).toMatchObject({ type: 'session.update', session: { type: 'transcription', audio: { input: { turn_detection: null } } } });
+    // The server never cut the audio; the runtime committed it once, when its VAD heard the caller stop.
+    expect(transcription.received.filter((event) => event.type === 'input_audio_buffer.commit')).toHaveLength(1);
+    expect(transcription.sent.some((event) => event.type === 'input_audio_buffer.speech_stopped')).toBe(false);
+    expect(mocks.chat!.requests[0]!.body!.messages.at(-1)).toEqual({ role: 'user', content: 'Could you tell me your opening hours?' });
+    expect(record.transcript.at(-1)).toMatchObject({ role: 'assistant', text: PARKING });
+    expect(mockViolations(mocks)).toEqual([]);
+  });
+
   it('speaks with the fallback voice when ElevenLabs refuses the socket, and records the switch', async () => {
     mocks = await startMocks({
       realtime: { transcripts: ['Could you tell me your opening hours?'] },

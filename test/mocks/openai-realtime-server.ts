@@ -380,6 +380,15 @@ function serve(ws: WebSocket, options: ServeOptions): MockConnection {
       if (event.session?.type !== options.kind) {
         return error('invalid_request_error', 'invalid_value', `Passing a ${String(event.session?.type)} session update event to a ${options.kind} session is not allowed.`, event.event_id, 'session.type');
       }
+      if (options.kind === 'transcription') {
+        // Live-streaming models take no server VAD: the client commits each turn (OpenAI's transcription guide).
+        const effective = structuredClone(session);
+        mergeInto(effective, event.session);
+        const model = String(effective.audio?.input?.transcription?.model ?? '');
+        if (/^(gpt-live-transcribe|gpt-realtime-whisper)/.test(model) && effective.audio?.input?.turn_detection) {
+          return error('invalid_request_error', 'invalid_value', `Turn detection is not supported for model '${model}'; set audio.input.turn_detection to null.`, event.event_id, 'session.audio.input.turn_detection');
+        }
+      }
       mergeInto(session, event.session);
       send({ type: 'session.updated', session: structuredClone(session) });
     },

@@ -5,9 +5,10 @@
  * `session.update {session: {type: "transcription", audio: {input: {format, transcription, turn_detection,
  * noise_reduction}}, include}}`.
  *
- * With `turnDetection: 'server_vad'` (the default) or `'semantic_vad'` the server cuts utterances and
- * transcribes each as it ends; its speech events are passed on for barge-in. With `'none'` nothing is
- * transcribed until the stream's `commit()` (our endpointing).
+ * With `turnDetection: 'server_vad'` (the default for segment models) or `'semantic_vad'` the server cuts
+ * utterances and transcribes each as it ends; its speech events are passed on for barge-in. With `'none'`
+ * (the default for live-streaming models, which refuse server VAD) nothing is transcribed until the stream is
+ * committed: by `commit()`, or by the runtime's end of speech (`endOfSpeech`).
  */
 import OpenAI from 'openai';
 import type { SessionUpdateEvent } from 'openai/resources/realtime/realtime';
@@ -17,6 +18,7 @@ import { InputEncoder, wireFormatObject, type RealtimeWireFormat } from './realt
 import { RealtimeConnection, type InboundEvent } from './realtime-connection.js';
 import { BENIGN_ERROR_CODES } from './realtime-errors.js';
 import { TranscriptAssembler, transcriptionLanguage } from './realtime-transcripts.js';
+import { isLiveTranscriptionModel } from './transcription-models.js';
 
 /** STT callbacks plus the server's speech events (for barge-in beside local VAD). */
 export interface RealtimeSttHooks extends SttHooks {
@@ -47,7 +49,11 @@ export interface RealtimeTranscriptionSttOptions {
   readonly model: string;
   /** Wire format of the audio: `pcmu` (8 kHz mu-law, telephony) or `pcm24k`. Default: `pcm24k`. */
   readonly inputFormat?: RealtimeWireFormat;
-  /** Who cuts utterances. Default: `server_vad`. */
+  /**
+   * Who cuts utterances. `none`: the server does no VAD and each utterance is transcribed when the stream is
+   * committed, by `commit()` or by the runtime's end of speech (`endOfSpeech`). Default: `none` for live-streaming
+   * models (which refuse server VAD), `server_vad` otherwise.
+   */
   readonly turnDetection?: 'server_vad' | 'semantic_vad' | 'none';
   /** Prompt guiding the model (vocabulary, names). */
   readonly prompt?: string;
@@ -74,13 +80,16 @@ export function realtimeTranscriptionStt(options: RealtimeTranscriptionSttOption
   const id = options.id ?? 'openai-transcribe';
   const format = options.inputFormat ?? 'pcm24k';
   const logprobs = options.logprobs ?? !options.model.startsWith('whisper');
+  const live = isLiveTranscriptionModel(options.model);
+  const detection = options.turnDetection ?? (live ? 'none' : 'server_vad');
   const client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL ?? 'https://api.openai.com/v1' });
   const transcription = (language: string) => ({ model: options.model, language: transcriptionLanguage(language), ...(options.prompt ? { prompt: options.prompt } : {}) });
 
   return {
     id,
-    // Transcription sessions transcribe committed segments: words come after the caller stops.
-    capabilities: { partials: false, wordConfidence: logprobs, languageIdentification: false },
+    // Segment models transcribe committed audio, so their words come after the caller stops; live models
+    // stream words while the caller speaks, which barge-in confirmation and preemptive drafts can use.
+    capabilities: { partials: live, wordConfidence: logprobs, languageIdentification: false },
     start(startOptions, hooks: RealtimeSttHooks) {
       let language = startOptions.language;
       const encoder = new InputEncoder(format, startOptions.sampleRate);
@@ -125,7 +134,7 @@ export function realtimeTranscriptionStt(options: RealtimeTranscriptionSttOption
             input: {
               format: wireFormatObject(format),
               transcription: transcription(language),
-              turn_detection: turnDetection(options.turnDetection),
+              turn_detection: turnDetection(detection),
               ...(options.noiseReduction ? { noise_reduction: { type: options.noiseReduction } } : {}),
             },
           },
@@ -133,6 +142,11 @@ export function realtimeTranscriptionStt(options: RealtimeTranscriptionSttOption
         },
       };
       connection.send(update);
+      function commit(): void {
+        if (bufferedMs < 100) return;
+        bufferedMs = 0;
+        connection.send({ type: 'input_audio_buffer.commit' });
+      }
       return {
         pushAudio(frame: Pcm16) {
           if (connection.closed) return;
@@ -148,11 +162,9 @@ export function realtimeTranscriptionStt(options: RealtimeTranscriptionSttOption
           language = next;
           connection.send({ type: 'session.update', session: { type: 'transcription', audio: { input: { transcription: transcription(next) } } } });
         },
-        commit() {
-          if (bufferedMs < 100) return;
-          bufferedMs = 0;
-          connection.send({ type: 'input_audio_buffer.commit' });
-        },
+        commit,
+        // Without server VAD nothing is transcribed until a commit: the runtime's end of speech is it.
+        ...(detection === 'none' ? { endOfSpeech: commit } : {}),
         close() {
           connection.close();
           encoder.destroy();

@@ -560,6 +560,35 @@ describe('cascade STT over a Realtime transcription session', () => {
     expect(events.filter((e) => e.startsWith('partial'))).toHaveLength(6);
     stream.close();
   });
+
+  it('runs a live-streaming model without server VAD: the runtime\'s end of speech commits each utterance', async () => {
+    server.script = { transcripts: ['I need to change my booking'] };
+    const before = server.connections.length;
+    const stt = realtimeTranscriptionStt({ apiKey: server.apiKey, baseURL: server.baseURL, model: 'gpt-live-transcribe', inputFormat: 'pcmu', clientOptions: { ca: server.ca } });
+    // Its words come while the caller speaks, so barge-in confirmation may wait for them.
+    expect(stt.capabilities.partials).toBe(true);
+    const finals: string[] = [];
+    const errors: string[] = [];
+    const stream = stt.start({ language: 'en', languageHints: [], sampleRate: 8000 }, { onPartial: () => {}, onFinal: (t) => finals.push(t.text), onError: (e) => errors.push(e.message) });
+    for (const frame of [...frames(20, 8000), ...frames(30, 8000, false)]) stream.pushAudio(frame);
+    const mock = await vi.waitFor(() => server.connections[before] ?? expect.fail('not connected yet'));
+    await vi.waitFor(() => expect(received(mock, 'input_audio_buffer.append')).toHaveLength(50));
+    expect(mock.received[0]).toMatchObject({ type: 'session.update', session: { type: 'transcription', audio: { input: { transcription: { model: 'gpt-live-transcribe' }, turn_detection: null } } } });
+    expect(finals).toEqual([]); // no server VAD: nothing is cut on the server's silence
+    stream.endOfSpeech!();
+    await vi.waitFor(() => expect(finals).toEqual(['I need to change my booking']));
+    expect(received(mock, 'input_audio_buffer.commit')).toHaveLength(1);
+    expect(errors).toEqual([]);
+    stream.close();
+  });
+
+  it('a live-streaming model asked for server VAD is refused by the server, and the refusal reaches the runtime', async () => {
+    const stt = realtimeTranscriptionStt({ apiKey: server.apiKey, baseURL: server.baseURL, model: 'gpt-realtime-whisper', turnDetection: 'server_vad', inputFormat: 'pcmu', clientOptions: { ca: server.ca } });
+    const errors: string[] = [];
+    const stream = stt.start({ language: 'en', languageHints: [], sampleRate: 8000 }, { onPartial: () => {}, onFinal: () => {}, onError: (e) => errors.push(e.message) });
+    await vi.waitFor(() => expect(errors.join(' ')).toContain('Turn detection is not supported'));
+    stream.close();
+  });
 });
 
 describe('conversation mirror', () => {
