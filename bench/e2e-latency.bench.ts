@@ -25,8 +25,9 @@
  *     other turns, to tell a pause that landed in a turn from the path's own cost;
  *   - stt: dualplex and speech-to-speech detect the end of the turn locally, so sttFinalMs - the 120 ms
  *     speech-end hangover - the configured delay is our share (commit sent, transcribed, final delivered).
- *     Cascade's transcription session cuts audio with the server's VAD (500 ms of silence on the mock's energy
- *     detector), so there it runs from the mock's `input_audio_buffer.committed`.
+ *     Cascade's transcription session is committed by our VAD (the default `stt.turnDetection: local`) or, with
+ *     `--stt-turn-detection server_vad`, cut by the server's VAD (500 ms of silence on the mock's energy
+ *     detector); either way there it runs from the mock's `input_audio_buffer.committed`.
  * Mock-side times come from bench-side hooks on the mocks' own logs (`sent`, `received`, `requests`, counters);
  * the mocks are not modified. By default the mocks run in a child process (`--mocks child`), as real providers
  * run elsewhere: their HTTP, TLS and WebSocket server work and their JSON do not share the call's event loop.
@@ -37,7 +38,8 @@
  * 120 s). One warm-up call per mode is not counted.
  *
  * Usage: npm run bench:e2e [-- --turns 40 --calls 4 --modes cascade,dualplex,speech-to-speech --profiles fixed,zero
- *        --mocks child|in-process --token-interval-ms 0 --json --samples]
+ *        --mocks child|in-process --token-interval-ms 0 --stt-turn-detection local|server_vad --json --samples]
+ * `--stt-turn-detection` sets cascade's `stt.turnDetection` (default `local`: our VAD commits the caller's audio).
  * `--json` prints the JSON line only (no tables); `--samples` adds every turn to it.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -82,6 +84,12 @@ const profiles = PROFILES.filter((profile) => (option('profiles')?.split(',') ??
 const json = args.includes('--json');
 const withSamples = args.includes('--samples');
 const mocksInChild = option('mocks') !== 'in-process';
+/** Cascade's `stt.turnDetection` (default: the agent's default, `local`). */
+const sttTurnDetection = option('stt-turn-detection');
+if (sttTurnDetection !== undefined && !['local', 'server_vad', 'semantic_vad'].includes(sttTurnDetection)) {
+  process.stderr.write(`--stt-turn-detection must be local, server_vad or semantic_vad (got ${sttTurnDetection})\n`);
+  process.exit(2);
+}
 
 const QUESTION = 'Do you have parking nearby?';
 const REPLY = 'Yes, there is free parking. It is right behind the building.';
@@ -187,7 +195,7 @@ function agentYaml(mode: Mode, at: Endpoints): string {
   const body =
     mode === 'cascade'
       ? `inference: { mode: cascade }
-stt: { provider: openai, model: gpt-4o-transcribe, baseURL: '${at.realtime.baseURL}', apiKey: '\${env:OPENAI_API_KEY}' }
+stt: { provider: openai, model: gpt-4o-transcribe, baseURL: '${at.realtime.baseURL}', apiKey: '\${env:OPENAI_API_KEY}'${sttTurnDetection ? `, turnDetection: ${sttTurnDetection}` : ''} }
 models:
   main: { provider: openai-compatible, model: bench-chat-model, baseURL: '${at.chat}', apiKey: '\${env:CHAT_API_KEY}' }
 ${elevenlabs}`

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AgentSpec } from './agent-spec.js';
 import { sortDiagnostics, type Diagnostic } from './diagnostics.js';
-import { isLiveTranscriptionModel } from '../providers/openai/transcription-models.js';
 import { checkAgainstSchema } from './schema-check.js';
 import { semanticCheck } from './semantic-check.js';
 import { readYamlMapping } from './yaml-file.js';
@@ -56,7 +55,7 @@ function applyComputedDefaults(data: Record<string, unknown>): void {
   if (languages && languages.supported === undefined && typeof languages.default === 'string') languages.supported = [languages.default];
   const stt = data.stt as { languageHints?: string[]; model?: string; turnDetection?: string } | undefined;
   if (stt && stt.languageHints === undefined && Array.isArray(languages?.supported)) stt.languageHints = [...languages.supported];
-  if (stt && stt.turnDetection === undefined && typeof stt.model === 'string') stt.turnDetection = isLiveTranscriptionModel(stt.model) ? 'local' : 'server_vad';
+  if (stt && stt.turnDetection === undefined) stt.turnDetection = 'local';
   const voice = data.voice as { provider?: string; model?: string } | undefined;
   if (voice && voice.provider === 'elevenlabs' && voice.model === undefined) voice.model = 'eleven_flash_v2_5';
 }

@@ -97,12 +97,11 @@ describe('defaults', () => {
     expect(hinted.stt.languageHints).toEqual(['fr']);
   });
 
-  it('defaults stt.turnDetection by model: local for live-streaming models, server_vad for segment models', () => {
+  it('defaults stt.turnDetection to local (our VAD commits the audio), and keeps an explicit choice', () => {
     expect(spec.stt.model).toBe('gpt-4o-mini-transcribe');
-    expect(spec.stt.turnDetection).toBe('server_vad');
+    expect(spec.stt.turnDetection).toBe('local');
     expect(specOf(`${MINIMAL}stt: { model: gpt-live-transcribe }\n`).stt.turnDetection).toBe('local');
-    expect(specOf(`${MINIMAL}stt: { model: gpt-realtime-whisper-2026-05-07 }\n`).stt.turnDetection).toBe('local');
-    expect(specOf(`${MINIMAL}stt: { model: gpt-4o-transcribe, turnDetection: local }\n`).stt.turnDetection).toBe('local');
+    expect(specOf(`${MINIMAL}stt: { model: gpt-4o-transcribe, turnDetection: server_vad }\n`).stt.turnDetection).toBe('server_vad');
   });
 
   it('defaults the ElevenLabs model only for ElevenLabs voices', () => {

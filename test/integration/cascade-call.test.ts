@@ -1,4 +1,4 @@
-// A caller phones a cascade agent: a Realtime transcription session (server VAD) hears them, Chat Completions
+// A caller phones a cascade agent: a Realtime transcription session hears them (our VAD commits each utterance), Chat Completions
 // writes the answer, ElevenLabs speaks it, all through the real adapters built by createProviders from the
 // agent's YAML, against the loopback mocks. The caller asks for the opening hours; half a second into the long
 // answer they cut in with a question about parking. Playout pauses, the ElevenLabs context is closed without
@@ -53,6 +53,9 @@ describe('a cascade call through the real adapters', () => {
     await rig.until('500 ms of the first reply to be heard', () => heardMsFrom(transport, first) >= 500);
     const transcription = mocks.realtime!.connections[0]!;
     expect(transcription.kind).toBe('transcription');
+    // stt.turnDetection defaults to local: no server VAD, and our VAD committed the caller's audio.
+    expect(transcription.received[0]).toMatchObject({ type: 'session.update', session: { audio: { input: { turn_detection: null } } } });
+    expect(transcription.received.filter((event) => event.type === 'input_audio_buffer.commit')).toHaveLength(1);
     expect(transcription.headers.authorization).toBe(`Bearer ${ENV.OPENAI_API_KEY}`);
     expect(mocks.chat!.requests[0]!.body!.messages).toEqual([
       { role: 'system', content: expect.stringContaining('front desk of a dental clinic') },
@@ -146,23 +149,23 @@ describe('a cascade call through the real adapters', () => {
     expect(mockViolations(mocks)).toEqual([]);
   });
 
-  it('with stt.turnDetection: local, the runtime\'s end of speech commits the caller\'s audio (no server VAD)', async () => {
+  it('with stt.turnDetection: server_vad, the transcription session cuts the caller\'s audio on its own silence', async () => {
     mocks = await startMocks({
       realtime: { transcripts: ['Could you tell me your opening hours?'] },
       chat: { reply: () => PARKING },
       elevenlabs: {},
     });
-    const yaml = agentYaml(mocks).replace("model: gpt-4o-transcribe,", 'model: gpt-4o-transcribe, turnDetection: local,');
+    const yaml = agentYaml(mocks).replace('model: gpt-4o-transcribe,', 'model: gpt-4o-transcribe, turnDetection: server_vad,');
     rig = await startCall({ yaml, ca: mocks.realtime!.ca });
     void rig.say(fixtureSpeech('speech-en-female', 40, 1100));
     await rig.until('the turn to be answered', () => rig!.session.record.turns[0]?.outcome === 'answered', 8000);
     const record = await rig.end();
 
     const transcription = mocks.realtime!.connections[0]!;
-    expect(transcription.received[0]).toMatchObject({ type: 'session.update', session: { type: 'transcription', audio: { input: { turn_detection: null } } } });
-    // The server never cut the audio; the runtime committed it once, when its VAD heard the caller stop.
-    expect(transcription.received.filter((event) => event.type === 'input_audio_buffer.commit')).toHaveLength(1);
-    expect(transcription.sent.some((event) => event.type === 'input_audio_buffer.speech_stopped')).toBe(false);
+    expect(transcription.received[0]).toMatchObject({ type: 'session.update', session: { type: 'transcription', audio: { input: { turn_detection: { type: 'server_vad', silence_duration_ms: 500 } } } } });
+    // The server cut the audio; the runtime never committed it.
+    expect(transcription.sent.some((event) => event.type === 'input_audio_buffer.speech_stopped')).toBe(true);
+    expect(transcription.received.some((event) => event.type === 'input_audio_buffer.commit')).toBe(false);
     expect(mocks.chat!.requests[0]!.body!.messages.at(-1)).toEqual({ role: 'user', content: 'Could you tell me your opening hours?' });
     expect(record.transcript.at(-1)).toMatchObject({ role: 'assistant', text: PARKING });
     expect(mockViolations(mocks)).toEqual([]);
