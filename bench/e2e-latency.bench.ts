@@ -10,7 +10,9 @@
  *
  * Per turn, from the call record's spans (runtime/call/call-record.ts):
  *   - added = llmFirstTokenMs + ttsFirstAudioMs + firstFrameOutMs - (configured first token + configured first
- *     audio): everything between the turn commit and the first frame out that is not the mocks' configured wait;
+ *     audio): everything between the turn commit and the first frame out that is not the mocks' configured wait.
+ *     A preemptive draft kept for the turn sent its request before the commit: only the part of the configured
+ *     wait (and of the mock's lateness and token spacing) that falls after the commit is subtracted;
  *   - added without mock timers: the same minus the mocks' own time between having a request and answering it
  *     beyond the configured wait (their timers' lateness, or at 0 ms their `setImmediate` and serialisation) and
  *     minus the mock's spacing of the first phrase's tokens (the Realtime mock sends each delta on its own
@@ -311,7 +313,7 @@ type Stage = (typeof STAGES)[number];
 const STAGE_LABELS: Record<Stage, string> = {
   added: 'added (commit -> first frame, minus mocks)',
   addedWithoutMockTimers: 'added without mock timer lateness',
-  requestOut: '  request out (commit -> mock has it)',
+  requestOut: '  request out (commit -> mock has it; < 0: a draft)',
   llmMockLate: '  mock first-token timer lateness',
   firstTokenIn: '  first token in (mock write -> ours)',
   phraseWait: '  phrase wait (first token -> phrase)',
@@ -383,16 +385,23 @@ function stagesOf(mode: Mode, profile: Profile, record: TurnRecord, callStartMs:
   const commit = endpointingMs !== undefined ? speechEnd + endpointingMs : undefined;
   const firstToken = commit !== undefined && llm !== undefined ? commit + llm : undefined;
   const firstAudio = firstToken !== undefined && tts !== undefined ? firstToken + tts : undefined;
-  if (llm !== undefined && tts !== undefined && frame !== undefined) stages.added = llm + tts + frame - profile.firstTokenMs - audioWaitMs;
   if (frame !== undefined) stages.firstFrameOut = frame;
 
   // The request that answered is the last one the mock had before our first token.
   const request = stamps.lastBefore(mode === 'cascade' ? 'chat<request' : 'rt<response.create', firstToken);
   const tokenKey = mode === 'cascade' ? 'chat>token' : 'rt>delta';
   const mockToken = stamps.firstAfter(tokenKey, request);
+  // A preemptive draft kept for the turn went out before the commit: only the part of the model's configured
+  // wait (and of the mock's lateness) that falls after the commit is in the caller's wait.
+  const end = firstAudio !== undefined && frame !== undefined ? firstAudio + frame : undefined;
+  const afterCommit = (from: number | undefined, to: number | undefined) =>
+    from !== undefined && to !== undefined && commit !== undefined && end !== undefined ? Math.max(0, Math.min(to, end) - Math.max(from, commit)) : undefined;
+  const llmWaitMs = afterCommit(request, request === undefined ? undefined : request + profile.firstTokenMs) ?? profile.firstTokenMs;
+  if (llm !== undefined && tts !== undefined && frame !== undefined) stages.added = llm + tts + frame - llmWaitMs - audioWaitMs;
   diff('requestOut', request, commit);
   diff('llmMockLate', mockToken, request, profile.firstTokenMs);
-  diff('firstTokenIn', firstToken, mockToken);
+  // A kept draft's first token may have come before the commit and waited in its buffer: from the commit, then.
+  diff('firstTokenIn', firstToken, mockToken !== undefined && commit !== undefined ? Math.max(mockToken, commit) : mockToken);
   if (mode === 'speech-to-speech') diff('audioIn', firstAudio, mockToken);
   else {
     const phrase = firstPhrase(texts);
@@ -400,19 +409,20 @@ function stagesOf(mode: Mode, profile: Profile, record: TurnRecord, callStartMs:
     const audio = stamps.firstAfter('el>audio', text);
     diff('phraseWait', phrase?.atMs, firstToken);
     // The mock's own spacing of the phrase's tokens (a 0 ms interval is still a >= 1 ms timer per token).
-    diff('mockTokenPacing', phrase && stamps.nth(tokenKey, request, phrase.tokens), mockToken);
+    const phraseToken = phrase && stamps.nth(tokenKey, request, phrase.tokens);
+    if (phraseToken !== undefined && mockToken !== undefined) stages.mockTokenPacing = afterCommit(mockToken, phraseToken) ?? phraseToken - mockToken;
     diff('textOut', text, phrase?.atMs);
     diff('ttsMockLate', audio, text, profile.firstAudioMs);
     diff('audioIn', firstAudio, audio);
   }
-  if (commit !== undefined && firstAudio !== undefined && frame !== undefined) {
-    const end = firstAudio + frame;
+  if (commit !== undefined && end !== undefined) {
     stages.gcCallInWindow = stamps.overlap('gc.call', commit, end);
     stages.gcMocksInWindow = stamps.overlap('gc.mocks', commit, end);
     stages.gcInWindow = stages.gcCallInWindow + stages.gcMocksInWindow;
   }
   if (stages.added !== undefined && stages.llmMockLate !== undefined) {
-    stages.addedWithoutMockTimers = stages.added - stages.llmMockLate - (stages.mockTokenPacing ?? 0) - (stages.ttsMockLate ?? 0);
+    const llmLateInWindow = afterCommit(request === undefined ? undefined : request + profile.firstTokenMs, mockToken) ?? stages.llmMockLate;
+    stages.addedWithoutMockTimers = stages.added - llmLateInWindow - (stages.mockTokenPacing ?? 0) - (stages.ttsMockLate ?? 0);
   }
 
   const final = stamps.lastBefore('client:final', commit);
