@@ -53,7 +53,7 @@ function hashOf(text: string): string {
 function applyComputedDefaults(data: Record<string, unknown>): void {
   const languages = data.languages as { default?: string; supported?: string[] } | undefined;
   if (languages && languages.supported === undefined && typeof languages.default === 'string') languages.supported = [languages.default];
-  const stt = data.stt as { languageHints?: string[]; model?: string; turnDetection?: string } | undefined;
+  const stt = data.stt as { languageHints?: string[]; turnDetection?: string } | undefined;
   if (stt && stt.languageHints === undefined && Array.isArray(languages?.supported)) stt.languageHints = [...languages.supported];
   if (stt && stt.turnDetection === undefined) stt.turnDetection = 'local';
   const voice = data.voice as { provider?: string; model?: string } | undefined;
