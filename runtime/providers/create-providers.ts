@@ -70,7 +70,7 @@ export async function createProviders(spec: AgentSpec, ctx: ProviderContext): Pr
         apiKey: secret(spec.stt.apiKey, 'openai', 'stt.apiKey', 'openai-transcribe'),
         ...(spec.stt.baseURL ? { baseURL: spec.stt.baseURL } : {}),
         model: spec.stt.model,
-        turnDetection: spec.stt.turnDetection === 'local' ? 'none' : spec.stt.turnDetection,
+        turnDetection: spec.stt.turnDetection,
         inputFormat: wire,
         ...(spec.stt.prompt ? { prompt: spec.stt.prompt } : {}),
         ...(ctx.clientOptions ? { clientOptions: ctx.clientOptions } : {}),

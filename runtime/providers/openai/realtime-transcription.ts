@@ -6,7 +6,7 @@
  * noise_reduction}}, include}}`.
  *
  * With `turnDetection: 'server_vad'` (the default for segment models) or `'semantic_vad'` the server cuts
- * utterances and transcribes each as it ends; its speech events are passed on for barge-in. With `'none'`
+ * utterances and transcribes each as it ends; its speech events are passed on for barge-in. With `'local'`
  * (the default for live-streaming models, which refuse server VAD) nothing is transcribed until the stream is
  * committed: by `commit()`, or by the runtime's end of speech (`endOfSpeech`).
  */
@@ -50,11 +50,11 @@ export interface RealtimeTranscriptionSttOptions {
   /** Wire format of the audio: `pcmu` (8 kHz mu-law, telephony) or `pcm24k`. Default: `pcm24k`. */
   readonly inputFormat?: RealtimeWireFormat;
   /**
-   * Who cuts utterances. `none`: the server does no VAD and each utterance is transcribed when the stream is
-   * committed, by `commit()` or by the runtime's end of speech (`endOfSpeech`). Default: `none` for live-streaming
+   * Who cuts utterances. `local`: the server does no VAD and each utterance is transcribed when the stream is
+   * committed, by `commit()` or by the runtime's end of speech (`endOfSpeech`). Default: `local` for live-streaming
    * models (which refuse server VAD), `server_vad` otherwise.
    */
-  readonly turnDetection?: 'server_vad' | 'semantic_vad' | 'none';
+  readonly turnDetection?: 'local' | 'server_vad' | 'semantic_vad';
   /** Prompt guiding the model (vocabulary, names). */
   readonly prompt?: string;
   /** Server-side noise reduction. Default: none. */
@@ -68,7 +68,7 @@ export interface RealtimeTranscriptionSttOptions {
 }
 
 function turnDetection(mode: RealtimeTranscriptionSttOptions['turnDetection']) {
-  if (mode === 'none') return null;
+  if (mode === 'local') return null;
   if (mode === 'semantic_vad') return { type: 'semantic_vad' as const, eagerness: 'auto' as const };
   return { type: 'server_vad' as const, threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500 };
 }
@@ -81,7 +81,7 @@ export function realtimeTranscriptionStt(options: RealtimeTranscriptionSttOption
   const format = options.inputFormat ?? 'pcm24k';
   const logprobs = options.logprobs ?? !options.model.startsWith('whisper');
   const live = isLiveTranscriptionModel(options.model);
-  const detection = options.turnDetection ?? (live ? 'none' : 'server_vad');
+  const detection = options.turnDetection ?? (live ? 'local' : 'server_vad');
   const client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL ?? 'https://api.openai.com/v1' });
   const transcription = (language: string) => ({ model: options.model, language: transcriptionLanguage(language), ...(options.prompt ? { prompt: options.prompt } : {}) });
 
@@ -164,7 +164,7 @@ export function realtimeTranscriptionStt(options: RealtimeTranscriptionSttOption
         },
         commit,
         // Without server VAD nothing is transcribed until a commit: the runtime's end of speech is it.
-        ...(detection === 'none' ? { endOfSpeech: commit } : {}),
+        ...(detection === 'local' ? { endOfSpeech: commit } : {}),
         close() {
           connection.close();
           encoder.destroy();
