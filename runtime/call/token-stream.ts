@@ -1,3 +1,4 @@
+import { takeDelta } from '../providers/llm-deltas.js';
 import type { LanguageModel, LlmDelta, LlmRequest } from '../providers/types.js';
 
 /**
@@ -27,21 +28,15 @@ export class BufferedTokenStream {
 
   /**
    * Every token from the first, then live ones until the model ends; rethrows the model's error. Text tokens
-   * that are already here when the reader asks come joined as one: a socket read often carries several deltas,
-   * and each step through this generator and the reader's costs more than the join.
+   * that are already here when the reader asks come joined as one ({@link takeDelta}).
    */
   async *read(): AsyncGenerator<LlmDelta> {
     let index = 0;
     for (;;) {
       while (index < this.tokens.length) {
-        const token = this.tokens[index++]!;
-        if (typeof token !== 'string') {
-          yield token;
-          continue;
-        }
-        let text = token;
-        while (index < this.tokens.length && typeof this.tokens[index] === 'string') text += this.tokens[index++] as string;
-        yield text;
+        const [delta, next] = takeDelta(this.tokens, index);
+        index = next;
+        yield delta;
       }
       if (this.error !== undefined) throw this.error;
       if (this.done) return;

@@ -14,6 +14,7 @@
  * `commitAudio()`): that commit is what gets the turn transcribed and put in the conversation as audio.
  */
 import { ProviderError } from '../errors.js';
+import { takeDelta } from '../llm-deltas.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import type { LanguageModel, LlmDelta, LlmRequest, SttHooks } from '../types.js';
 import type { OpenAiRealtime, OpenAiRealtimeHooks, OpenAiRealtimeSession } from './realtime.js';
@@ -201,11 +202,9 @@ class DeltaQueue {
       }
       await new Promise<void>((resolve) => (this.waiting = resolve));
     }
-    const first = this.items.shift()!;
-    if (typeof first !== 'string') return first;
-    let text = first;
-    while (typeof this.items[0] === 'string') text += this.items.shift() as string;
-    return text;
+    const [delta, end] = takeDelta(this.items, 0);
+    this.items.splice(0, end);
+    return delta;
   }
 
   private wake(): void {
