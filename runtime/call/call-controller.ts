@@ -282,9 +282,18 @@ export class CallController {
 
   /** The statechart left `thinking` because the caller spoke again: keep their words, drop our reply. */
   abandonReply(): void {
-    if (this.turn && !this.turn.outcome) this.turn.outcome = 'abandoned';
-    const lastUser = [...this.conversation.entries].reverse().find((e) => e.role === 'user');
-    if (lastUser) lastUser.unanswered = true;
+    this.abandonTurn(this.turn, 1);
+  }
+
+  /**
+   * `turn` gets no answer: its outcome is `abandoned` (unless already decided), the caller's words it answered
+   * (the `fromEnd`-th caller entry from the end) are marked unanswered, and an empty reply entry goes.
+   */
+  private abandonTurn(turn: TurnRecord | undefined, fromEnd: number): void {
+    if (turn && !turn.outcome) turn.outcome = 'abandoned';
+    const users = this.conversation.entries.filter((entry) => entry.role === 'user');
+    const answered = users.at(-fromEnd);
+    if (answered) answered.unanswered = true;
     this.removeEmptyReplyEntry();
   }
 
@@ -341,11 +350,8 @@ export class CallController {
     }
     this.reply?.cancel();
     if (this.replyEntry) this.replyEntry.text = '';
-    this.removeEmptyReplyEntry();
-    if (previous && !previous.outcome) previous.outcome = 'abandoned';
-    const users = this.conversation.entries.filter((entry) => entry.role === 'user');
-    const answered = users.at(-2);
-    if (answered) answered.unanswered = true;
+    // The new turn's caller entry is already in: the superseded reply answered the one before it.
+    this.abandonTurn(previous, 2);
   }
 
   /** Queues the next reply; a queued model request nobody will read any more is aborted. */
