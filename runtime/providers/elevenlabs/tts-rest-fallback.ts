@@ -236,7 +236,16 @@ function restError(provider: string, error: unknown): ProviderError {
     if (status >= 500) return new ProviderError({ provider, kind: 'server', message: detail, cause: error });
     return new ProviderError({ provider, kind: 'bad-request', message: `${detail}; check the voice id, model and output format`, cause: error });
   }
-  return new ProviderError({ provider, kind: 'network', message: (error as Error)?.message ?? String(error), retryable: true, cause: error });
+  return new ProviderError({ provider, kind: 'network', message: withRootCause(error), retryable: true, cause: error });
+}
+
+/** `fetch failed (connect ECONNREFUSED 127.0.0.1:9)`: undici's message alone does not say what failed. */
+function withRootCause(error: unknown): string {
+  const message = (error as Error)?.message ?? String(error);
+  let root: unknown = error;
+  for (let depth = 0; depth < 5 && (root as { cause?: unknown })?.cause !== undefined; depth++) root = (root as { cause: unknown }).cause;
+  const rootMessage = root === error ? undefined : (root as Error)?.message;
+  return rootMessage && rootMessage !== message ? `${message} (${rootMessage})` : message;
 }
 
 function bodyMessage(body: unknown): string | undefined {

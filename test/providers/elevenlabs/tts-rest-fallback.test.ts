@@ -122,4 +122,14 @@ describe('listElevenLabsVoices', () => {
   it('a wrong key is an auth ProviderError', async () => {
     await expect(listElevenLabsVoices({ apiKey: 'nope', baseURL: mock.baseURL })).rejects.toMatchObject({ kind: 'auth', retryable: false });
   });
+
+  it('an endpoint that refuses the connection is a network ProviderError that says so', async () => {
+    const closed = await startElevenLabsMock();
+    const baseURL = closed.baseURL;
+    await closed.close();
+    const failure = listElevenLabsVoices({ apiKey: 'test-key', baseURL });
+    await expect(failure).rejects.toMatchObject({ kind: 'network', retryable: true });
+    // undici says only "fetch failed"; the cause it wraps says what failed.
+    await expect(failure).rejects.toThrow(/fetch failed \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)/);
+  });
 });
