@@ -12,4 +12,10 @@ if (!existsSync(main)) {
   process.exit(2);
 }
 const { run } = await import(pathToFileURL(main).href);
-process.exitCode = await run(process.argv);
+const code = await run(process.argv);
+process.exitCode = code;
+// The command is done. Exit once its output is flushed rather than wait for timers a library left behind: the
+// ElevenLabs SDK (2.73) keeps a failed request's timeout timer, which would hold `validate --online` for the
+// whole timeout after an unreachable endpoint.
+await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))));
+process.exit(code);
