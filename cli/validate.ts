@@ -1,12 +1,17 @@
 import type { Command } from 'commander';
 import { formatDiagnostic } from '../runtime/dsl/index.js';
-import { validatePaths, type ValidationReport } from '../runtime/project/validate-paths.js';
+import { listElevenLabsVoices } from '../runtime/providers/elevenlabs/index.js';
+import { validatePaths, validatePathsOnline, type ValidationReport } from '../runtime/project/validate-paths.js';
 import { EXIT, type CliIO } from './io.js';
 
 interface ValidateOptions {
   readonly json?: boolean;
   readonly quiet?: boolean;
+  readonly online?: boolean;
 }
+
+/** How long `--online` waits for a provider to answer, s. */
+const ONLINE_TIMEOUT_S = 15;
 
 /** `voiceagent validate [paths...]`: schema + semantic checks of agent files, every problem in one run. */
 export function registerValidate(program: Command, io: CliIO, setExitCode: (code: number) => void): void {
@@ -16,18 +21,31 @@ export function registerValidate(program: Command, io: CliIO, setExitCode: (code
     .argument('[paths...]', 'agent files or folders to check (folders are searched for *.yaml / *.yml)', ['agents'])
     .option('--json', 'print a machine-readable JSON report on stdout instead of text')
     .option('-q, --quiet', 'print only problems, not the per-file "ok" lines and the summary')
+    .option('--online', 'also check what needs the providers: keys set in the environment, the key accepted, every ElevenLabs voice id in the account')
     .addHelpText(
       'after',
       `
+With --online, valid files are then checked against the environment and the services: every \`\${env:...}\`
+key a call would resolve must be set, and ElevenLabs must accept the key and list each voice id of the file
+(a voice given by name gets the id to use). This sends requests to the providers' endpoints (\`voice.baseURL\`).
+
 Exit codes: 0 every file is valid, 1 at least one file has errors, 2 a path cannot be read or a usage error.
 
 Examples:
   voiceagent validate                       check agents/
   voiceagent validate agents/front-desk.yaml
-  voiceagent validate --json agents | jq '.summary'`,
+  voiceagent validate --json agents | jq '.summary'
+  voiceagent validate --online agents/front-desk.yaml`,
     )
-    .action((paths: string[], options: ValidateOptions) => {
-      const report = validatePaths(paths, { cwd: io.cwd });
+    .action(async (paths: string[], options: ValidateOptions) => {
+      const report = options.online
+        ? await validatePathsOnline(paths, {
+            cwd: io.cwd,
+            online: { env: io.env, listVoices: (target) => listElevenLabsVoices({ ...target, timeoutS: ONLINE_TIMEOUT_S }) },
+            // Progress on stderr, so `--json` output stays one document.
+            ...(options.quiet ? {} : { onProgress: (file: string, index: number, total: number) => io.stderr.write(`checking ${file} online (${index + 1}/${total})\n`) }),
+          })
+        : validatePaths(paths, { cwd: io.cwd });
       if (options.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else printText(report, io, options.quiet === true);
       setExitCode(exitCodeOf(report));

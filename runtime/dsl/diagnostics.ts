@@ -42,7 +42,11 @@ export type DiagnosticCode =
   | 'threshold-order'
   | 'literal-secret'
   | 'regex'
-  | 'conflict';
+  | 'conflict'
+  // `validate --online` (runtime/project/validate-online.ts)
+  | 'missing-secret'
+  | 'unknown-voice'
+  | 'online';
 
 /** `file:line:col: error: message` plus an indented hint line, the format compilers and editors understand. */
 export function formatDiagnostic(d: Diagnostic): string {

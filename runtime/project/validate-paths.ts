@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { loadAgent, type Diagnostic } from '../dsl/index.js';
+import { loadAgent, sortDiagnostics, type AgentSpec, type Diagnostic } from '../dsl/index.js';
+import { checkAgentOnline, type OnlineCheckOptions } from './validate-online.js';
 
 /** The result of checking one agent file. */
 export interface FileReport {
@@ -30,6 +31,13 @@ const AGENT_FILE = /\.ya?ml$/i;
  * Never throws: unreadable paths become `io-error` diagnostics.
  */
 export function validatePaths(paths: readonly string[], options: { cwd: string }): ValidationReport {
+  const { files, ioErrors } = collect(paths, options);
+  return summarise(files, ioErrors);
+}
+
+/** The offline report, and the text and spec of every valid file (for the online checks). */
+function collect(paths: readonly string[], options: { cwd: string }): { files: FileReport[]; ioErrors: number; sources: Map<string, { text: string; spec: AgentSpec }> } {
+  const sources = new Map<string, { text: string; spec: AgentSpec }>();
   const files: FileReport[] = [];
   let ioErrors = 0;
   const seen = new Set<string>();
@@ -70,8 +78,35 @@ export function validatePaths(paths: readonly string[], options: { cwd: string }
       }
       const loaded = loadAgent({ file: shown, text });
       files.push({ file: shown, ok: loaded.ok, ...(loaded.ok ? { agent: loaded.spec.name } : {}), diagnostics: loaded.diagnostics });
+      if (loaded.ok) sources.set(shown, { text, spec: loaded.spec });
     }
   }
+  return { files, ioErrors, sources };
+}
+
+/**
+ * {@link validatePaths}, then the online checks ({@link checkAgentOnline}) on every file that passed: keys in
+ * the environment, voices in the ElevenLabs account. `onProgress` hears of each file before its checks run.
+ */
+export async function validatePathsOnline(
+  paths: readonly string[],
+  options: { cwd: string; online: OnlineCheckOptions; onProgress?: (file: string, index: number, total: number) => void },
+): Promise<ValidationReport> {
+  const offline = collect(paths, options);
+  const files = [...offline.files];
+  const valid = files.filter((file) => offline.sources.has(file.file));
+  for (const [index, file] of valid.entries()) {
+    const { text, spec } = offline.sources.get(file.file)!;
+    options.onProgress?.(file.file, index, valid.length);
+    const online = await checkAgentOnline(file.file, text, spec, options.online);
+    if (online.length === 0) continue;
+    const diagnostics = sortDiagnostics([...file.diagnostics, ...online]);
+    files[files.indexOf(file)] = { ...file, ok: !diagnostics.some((d) => d.severity === 'error'), diagnostics };
+  }
+  return summarise(files, offline.ioErrors);
+}
+
+function summarise(files: readonly FileReport[], ioErrors: number): ValidationReport {
   const read = files.filter((f) => !f.diagnostics.some((d) => d.code === 'io-error'));
   const all = read.flatMap((f) => f.diagnostics);
   const errors = all.filter((d) => d.severity === 'error').length;

@@ -7,6 +7,7 @@ import { run } from '../../cli/main.js';
 import { fakeIO } from './fake-io.js';
 import { loadAgent } from '../../runtime/dsl/index.js';
 import type { ValidationReport } from '../../runtime/project/validate-paths.js';
+import { startElevenLabsMock, type ElevenLabsMock } from '../mocks/elevenlabs-server.js';
 
 const RECEPTIONIST = fileURLToPath(new URL('../../agents/receptionist.yaml', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../fixtures/invalid-agents/', import.meta.url));
@@ -151,12 +152,79 @@ describe('voiceagent validate', () => {
   it('mentions every option and the exit codes in --help', async () => {
     const { code, stdout } = await validate('--help');
     expect(code).toBe(0);
-    for (const option of ['--json', '-q, --quiet', '-h, --help', '[paths...]', 'Exit codes: 0']) expect(stdout).toContain(option);
+    for (const option of ['--json', '-q, --quiet', '--online', '-h, --help', '[paths...]', 'Exit codes: 0']) expect(stdout).toContain(option);
   });
 
   it('exits 2 on an unknown option', async () => {
     const { code, stderr } = await validate('--jsno');
     expect(code).toBe(2);
     expect(stderr).toContain("unknown option '--jsno'");
+  });
+});
+
+describe('voiceagent validate --online', () => {
+  let mock: ElevenLabsMock;
+  beforeEach(async () => {
+    mock = await startElevenLabsMock({ apiKey: 'el-key' });
+  });
+  afterEach(async () => {
+    await mock.close();
+  });
+
+  const agent = (voices: string) => `apiVersion: voiceagent/v1
+name: online
+inference: { mode: cascade }
+stt: { provider: openai, model: gpt-4o-mini-transcribe }
+models:
+  main: { provider: openai, model: gpt-5.4-nano }
+voice:
+  provider: elevenlabs
+  baseURL: ${mock.baseURL}
+  voices: ${voices}
+secrets:
+  openai: \${env:OPENAI_API_KEY}
+  elevenlabs: \${env:ELEVENLABS_API_KEY}
+prompt: { system: Be brief. }
+`;
+
+  async function validateOnline(env: Record<string, string>, ...args: string[]) {
+    const io = { ...fakeIO(dir), env };
+    const code = await run(['node', 'voiceagent', 'validate', '--online', ...args], io);
+    return { code, stdout: io.out(), stderr: io.err() };
+  }
+  const KEYS = { OPENAI_API_KEY: 'sk-test', ELEVENLABS_API_KEY: 'el-key' };
+
+  it('passes when the keys are set and the voices are in the account, with progress on stderr', async () => {
+    write('agent.yaml', agent('{ en: voice-a }'));
+    const { code, stdout, stderr } = await validateOnline(KEYS, 'agent.yaml');
+    expect(code).toBe(0);
+    expect(stderr).toBe('checking agent.yaml online (1/1)\n');
+    expect(stdout).toBe('agent.yaml: ok\n1 file checked: 1 valid, 0 errors, 0 warnings\n');
+  });
+
+  it('exits 1 and prints a voice the account does not have at its file:line:col', async () => {
+    write('agent.yaml', agent('{ en: Alice }'));
+    const { code, stdout, stderr } = await validateOnline(KEYS, 'agent.yaml');
+    expect(code).toBe(1);
+    expect(stderr).toContain('agent.yaml:10:17: error: `voice.voices.en`: `Alice` is not a voice this ElevenLabs key can use\n  hint: `Alice` is the name of the voice `voice-a`: give its id\n');
+    expect(stdout).toBe('1 file checked: 0 valid, 1 error, 0 warnings\n');
+  });
+
+  it('keeps stdout one JSON document with --json, and is silent but for problems with --quiet', async () => {
+    write('agent.yaml', agent('{ en: voice-a }'));
+    const json = await validateOnline({ OPENAI_API_KEY: 'sk-test' }, '--json', 'agent.yaml');
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout) as ValidationReport;
+    expect(report.files[0]!.diagnostics.map((d) => [d.code, d.path, d.line])).toEqual([['missing-secret', 'secrets.elevenlabs', 13]]);
+    const quiet = await validateOnline(KEYS, '--quiet', 'agent.yaml');
+    expect(quiet).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('runs no online check on a file that fails the offline checks', async () => {
+    write('agent.yaml', agent('{ en: voice-a }').replace('mode: cascade', 'mode: cascades'));
+    const { code, stderr } = await validateOnline(KEYS, 'agent.yaml');
+    expect(code).toBe(1);
+    expect(stderr).not.toContain('online');
+    expect(stderr).toContain('agent.yaml:3:20: error: `inference.mode` must be one of');
   });
 });
