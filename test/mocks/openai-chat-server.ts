@@ -58,9 +58,14 @@ export interface MockChatServerOptions {
   readonly tokenIntervalMs?: number;
   /** After the text, stream an `end_call` tool call (finish_reason `tool_calls`). Default: false. */
   readonly endCall?: boolean;
+  /** Model ids `GET <basePath>/models` lists. Default: {@link MOCK_MODELS}. */
+  readonly models?: readonly string[];
   /** Faults by 0-based request index (every request to the server counts). */
   readonly faults?: ReadonlyArray<{ readonly request: number; readonly fault: MockChatFault }>;
 }
+
+/** What `GET /models` lists by default. */
+export const MOCK_MODELS: readonly string[] = ['gpt-5.4', 'gpt-5.4-nano', 'gpt-4o-mini-transcribe', 'gpt-realtime'];
 
 /** How a request ended, seen from the server. */
 export type MockChatOutcome = 'completed' | 'rejected' | 'client-closed' | 'server-closed' | 'stalled';
@@ -138,6 +143,17 @@ function handle(options: MockChatServerOptions, req: IncomingMessage, res: Serve
   };
   res.on('close', () => end(res.writableFinished ? 'completed' : 'client-closed'));
 
+  if (req.method === 'GET' && req.url === `${options.basePath ?? '/v1'}/models`) {
+    const refused = checkKey(options, req);
+    if (refused) {
+      violations.push(`request ${index}: ${refused.message}`);
+      sendError(res, refused.status, { message: refused.message, type: refused.type, param: null, code: refused.code ?? null });
+      return end('rejected');
+    }
+    const data = (options.models ?? MOCK_MODELS).map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'system' }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data }));
+    return end('completed');
+  }
   const problem = checkRequest(options, req, raw, body);
   if (problem) {
     violations.push(`request ${index}: ${problem.message}`);
@@ -168,15 +184,22 @@ function checkRequest(options: MockChatServerOptions, req: IncomingMessage, raw:
   const expectedPath = `${options.basePath ?? '/v1'}/chat/completions`;
   if (req.url !== expectedPath) return { status: 404, type: 'invalid_request_error', message: `unknown path ${req.url} (expected ${expectedPath})` };
   if (req.method !== 'POST') return { status: 405, type: 'invalid_request_error', message: `method ${req.method} (expected POST)` };
+  const refused = checkKey(options, req);
+  if (refused) return refused;
+  if (!String(req.headers['content-type']).startsWith('application/json')) return { status: 400, type: 'invalid_request_error', message: `content-type ${req.headers['content-type']}` };
+  if (body === undefined || typeof body !== 'object' || body === null) return { status: 400, type: 'invalid_request_error', message: `body is not a JSON object: ${raw.slice(0, 80)}` };
+  return checkBody(body);
+}
+
+/** The bearer key as the server expects it (none at all with `apiKey: null`). */
+function checkKey(options: MockChatServerOptions, req: IncomingMessage): Problem | undefined {
   const expectedKey = options.apiKey === undefined ? 'sk-test' : options.apiKey;
   const authorization = req.headers.authorization;
   if (expectedKey === null && authorization !== undefined) return { status: 400, type: 'invalid_request_error', message: 'unexpected Authorization header' };
   if (expectedKey !== null && authorization !== `Bearer ${expectedKey}`) {
     return { status: 401, type: 'invalid_request_error', code: 'invalid_api_key', message: `Incorrect API key provided (Authorization ${authorization === undefined ? 'missing' : 'wrong'})` };
   }
-  if (!String(req.headers['content-type']).startsWith('application/json')) return { status: 400, type: 'invalid_request_error', message: `content-type ${req.headers['content-type']}` };
-  if (body === undefined || typeof body !== 'object' || body === null) return { status: 400, type: 'invalid_request_error', message: `body is not a JSON object: ${raw.slice(0, 80)}` };
-  return checkBody(body);
+  return undefined;
 }
 
 function checkBody(body: MockChatBody): Problem | undefined {

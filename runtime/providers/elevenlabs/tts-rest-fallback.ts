@@ -10,6 +10,7 @@
  * relative to the chunk (minus the audio already delivered) to fit {@link CharAlignment}.
  */
 import { ElevenLabsClient, ElevenLabsError, ElevenLabsTimeoutError } from '@elevenlabs/elevenlabs-js';
+import { withRootCause } from '../error-cause.js';
 import { ProviderError } from '../errors.js';
 import type { CharAlignment, TextToSpeech, TtsContext, TtsHooks } from '../types.js';
 import { createAudioDecoder } from './audio-decoder.js';
@@ -237,15 +238,6 @@ function restError(provider: string, error: unknown): ProviderError {
     return new ProviderError({ provider, kind: 'bad-request', message: `${detail}; check the voice id, model and output format`, cause: error });
   }
   return new ProviderError({ provider, kind: 'network', message: withRootCause(error), retryable: true, cause: error });
-}
-
-/** `fetch failed (connect ECONNREFUSED 127.0.0.1:9)`: undici's message alone does not say what failed. */
-function withRootCause(error: unknown): string {
-  const message = (error as Error)?.message ?? String(error);
-  let root: unknown = error;
-  for (let depth = 0; depth < 5 && (root as { cause?: unknown })?.cause !== undefined; depth++) root = (root as { cause: unknown }).cause;
-  const rootMessage = root === error ? undefined : (root as Error)?.message;
-  return rootMessage && rootMessage !== message ? `${message} (${rootMessage})` : message;
 }
 
 function bodyMessage(body: unknown): string | undefined {

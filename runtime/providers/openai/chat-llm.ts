@@ -8,6 +8,7 @@
  */
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming, ChatCompletionFunctionTool } from 'openai/resources/chat/completions';
+import { withRootCause } from '../error-cause.js';
 import { ProviderError, type ProviderErrorKind } from '../errors.js';
 import type { LanguageModel, LlmDelta, LlmRequest } from '../types.js';
 
@@ -67,10 +68,40 @@ interface Adapter {
 /** Creates a streaming Chat Completions {@link LanguageModel}. Throws at once on invalid options. */
 export function createOpenAiChatLlm(options: OpenAiChatLlmOptions = {}): LanguageModel {
   const id = options.id ?? 'openai-chat';
+  const { client, apiKey, timeoutMs, official } = openAiClient('createOpenAiChatLlm', id, options);
+  const adapter: Adapter = {
+    id,
+    client,
+    apiKey,
+    timeoutMs,
+    maxTokensParam: options.maxTokensParam ?? (official ? 'max_completion_tokens' : 'max_tokens'),
+    endCallTool: options.endCallTool ?? false,
+  };
+  return { id, capabilities: { streaming: true }, stream: (request) => streamChat(adapter, request) };
+}
+
+/**
+ * The model ids an endpoint offers (`GET /models`; for `voiceagent validate --online`). Same key rules and
+ * errors as {@link createOpenAiChatLlm}: a refused key is an `auth` {@link ProviderError}.
+ */
+export async function listOpenAiModels(options: Pick<OpenAiChatLlmOptions, 'apiKey' | 'baseURL' | 'organization' | 'timeoutMs' | 'id'> = {}): Promise<string[]> {
+  const id = options.id ?? 'openai-models';
+  const { client, apiKey, timeoutMs } = openAiClient('listOpenAiModels', id, options);
+  try {
+    const ids: string[] = [];
+    for await (const model of client.models.list()) ids.push(model.id);
+    return ids;
+  } catch (error) {
+    throw toProviderError({ id, apiKey, timeoutMs }, error);
+  }
+}
+
+/** The SDK client for `options`, with the key rules of this module; throws on invalid options. */
+function openAiClient(where: string, id: string, options: Pick<OpenAiChatLlmOptions, 'apiKey' | 'baseURL' | 'organization' | 'timeoutMs'>) {
   const baseURL = (options.baseURL ?? OPENAI_BASE_URL).replace(/\/+$/, '');
-  const official = isOpenAiEndpoint(baseURL);
+  const official = isOpenAiEndpoint(where, baseURL);
   const timeoutMs = options.timeoutMs ?? 10_000;
-  if (!(Number.isInteger(timeoutMs) && timeoutMs > 0)) throw new Error(`createOpenAiChatLlm: timeoutMs must be a whole number of ms > 0 (got ${timeoutMs})`);
+  if (!(Number.isInteger(timeoutMs) && timeoutMs > 0)) throw new Error(`${where}: timeoutMs must be a whole number of ms > 0 (got ${timeoutMs})`);
   const apiKey = options.apiKey === '' ? undefined : options.apiKey;
   if (apiKey === undefined && official) {
     const message = `no API key for ${baseURL}; set \`apiKey: \${env:OPENAI_API_KEY}\` on the model profile and export OPENAI_API_KEY, or point baseURL at a local OpenAI-compatible server`;
@@ -91,25 +122,17 @@ export function createOpenAiChatLlm(options: OpenAiChatLlmOptions = {}): Languag
     // Failures surface as ProviderErrors; the SDK's own console logging (e.g. of a malformed chunk) is noise.
     logLevel: 'off',
   });
-  const adapter: Adapter = {
-    id,
-    client,
-    apiKey,
-    timeoutMs,
-    maxTokensParam: options.maxTokensParam ?? (official ? 'max_completion_tokens' : 'max_tokens'),
-    endCallTool: options.endCallTool ?? false,
-  };
-  return { id, capabilities: { streaming: true }, stream: (request) => streamChat(adapter, request) };
+  return { client, apiKey, timeoutMs, official };
 }
 
-function isOpenAiEndpoint(baseURL: string): boolean {
+function isOpenAiEndpoint(where: string, baseURL: string): boolean {
   let url: URL;
   try {
     url = new URL(baseURL);
   } catch {
-    throw new Error(`createOpenAiChatLlm: baseURL ${JSON.stringify(baseURL)} is not a URL; write it like http://127.0.0.1:11434/v1`);
+    throw new Error(`${where}: baseURL ${JSON.stringify(baseURL)} is not a URL; write it like http://127.0.0.1:11434/v1`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`createOpenAiChatLlm: baseURL must be http(s) (got ${url.protocol})`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${where}: baseURL must be http(s) (got ${url.protocol})`);
   return url.hostname === 'api.openai.com';
 }
 
@@ -183,17 +206,17 @@ function readChunk(chunk: ChatCompletionChunk, reply: ReplyState): string | unde
 }
 
 /** Maps whatever the SDK or fetch threw to a ProviderError; the key never appears in a message. */
-function toProviderError(adapter: Adapter, error: unknown): ProviderError {
+function toProviderError(adapter: Pick<Adapter, 'id' | 'apiKey' | 'timeoutMs'>, error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
   const make = (kind: ProviderErrorKind, message: string, retryable?: boolean): ProviderError =>
     new ProviderError({ provider: adapter.id, kind, message: redact(message, adapter.apiKey), cause: error, ...(retryable === undefined ? {} : { retryable }) });
   if (error instanceof APIConnectionTimeoutError) return make('timeout', `no response within ${adapter.timeoutMs} ms (timeoutMs)`);
-  if (error instanceof APIConnectionError) return make('network', `cannot reach the server: ${describeCause(error)}`);
+  if (error instanceof APIConnectionError) return make('network', `cannot reach the server: ${withRootCause(error)}`);
   if (error instanceof APIUserAbortError) return make('cancelled', 'request aborted');
   if (error instanceof APIError) return fromApiError(error, make);
   if (error instanceof SyntaxError) return make('protocol', `a stream chunk is not valid JSON (${error.message}); is baseURL an OpenAI-compatible server?`);
   // fetch reports a connection lost mid-body as a TypeError ("terminated") with the socket error as its cause.
-  if (error instanceof TypeError || (error as { name?: string })?.name === 'AbortError') return make('network', `connection lost mid-stream: ${describeCause(error as Error)}`);
+  if (error instanceof TypeError || (error as { name?: string })?.name === 'AbortError') return make('network', `connection lost mid-stream: ${withRootCause(error)}`);
   return make('server', (error as Error)?.message ?? String(error));
 }
 
@@ -217,12 +240,6 @@ function fromApiError(error: APIError, make: MakeError): ProviderError {
   if (/invalid_api_key|authentication|permission/.test(type)) return make('auth', `the server refused the key mid-stream (${detail})`);
   if (/invalid_request/.test(type)) return make('bad-request', `request rejected mid-stream (${detail})`);
   return make('server', `error chunk in the stream (${detail})`);
-}
-
-function describeCause(error: Error): string {
-  const cause = (error as { cause?: unknown }).cause;
-  const causeMessage = cause instanceof Error ? cause.message : undefined;
-  return causeMessage && causeMessage !== error.message ? `${error.message} (${causeMessage})` : error.message;
 }
 
 function redact(message: string, apiKey: string | undefined): string {
