@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatDiagnostic } from '../runtime/dsl/index.js';
 import { listElevenLabsVoices } from '../runtime/providers/elevenlabs/index.js';
+import { listOpenAiModels } from '../runtime/providers/openai/chat-llm.js';
 import { validatePaths, validatePathsOnline, type ValidationReport } from '../runtime/project/validate-paths.js';
 import { EXIT, type CliIO } from './io.js';
 
@@ -21,13 +22,14 @@ export function registerValidate(program: Command, io: CliIO, setExitCode: (code
     .argument('[paths...]', 'agent files or folders to check (folders are searched for *.yaml / *.yml)', ['agents'])
     .option('--json', 'print a machine-readable JSON report on stdout instead of text')
     .option('-q, --quiet', 'print only problems, not the per-file "ok" lines and the summary')
-    .option('--online', 'also check what needs the providers: keys set in the environment, the key accepted, every ElevenLabs voice id in the account')
+    .option('--online', 'also check what needs the providers: keys set in the environment and accepted, every model and voice id offered')
     .addHelpText(
       'after',
       `
 With --online, valid files are then checked against the environment and the services: every \`\${env:...}\`
-key a call would resolve must be set, and ElevenLabs must accept the key and list each voice id of the file
-(a voice given by name gets the id to use). This sends requests to the providers' endpoints (\`voice.baseURL\`).
+key a call would resolve must be set; each OpenAI(-compatible) endpoint must accept its key and list every
+model id the file names (GET /models); ElevenLabs must accept its key and list every voice id (a voice given
+by name gets the id to use). This sends requests to the providers' endpoints (the \`baseURL\` fields).
 
 Exit codes: 0 every file is valid, 1 at least one file has errors, 2 a path cannot be read or a usage error.
 
@@ -41,7 +43,11 @@ Examples:
       const report = options.online
         ? await validatePathsOnline(paths, {
             cwd: io.cwd,
-            online: { env: io.env, listVoices: (target) => listElevenLabsVoices({ ...target, timeoutS: ONLINE_TIMEOUT_S }) },
+            online: {
+              env: io.env,
+              listVoices: (target) => listElevenLabsVoices({ ...target, timeoutS: ONLINE_TIMEOUT_S }),
+              listModels: (target) => listOpenAiModels({ ...target, timeoutMs: ONLINE_TIMEOUT_S * 1000, id: 'openai' }),
+            },
             // Progress on stderr, so `--json` output stays one document.
             ...(options.quiet ? {} : { onProgress: (file: string, index: number, total: number) => io.stderr.write(`checking ${file} online (${index + 1}/${total})\n`) }),
           })

@@ -46,6 +46,7 @@ export type DiagnosticCode =
   // `validate --online` (runtime/project/validate-online.ts)
   | 'missing-secret'
   | 'unknown-voice'
+  | 'unknown-model'
   | 'online';
 
 /** `file:line:col: error: message` plus an indented hint line, the format compilers and editors understand. */

@@ -1,16 +1,21 @@
 /**
  * `voiceagent validate --online`: the checks that need the agent's providers, run after the file itself is
  * valid. A file can be perfect YAML and still fail its first call: the environment variable behind a key is
- * unset, the key is refused, or a voice id is not in the account. Each of these comes back as a
+ * unset, the key is refused, a model or voice id does not exist for that key. Each comes back as a
  * {@link Diagnostic} at the field that causes it (file:line:col), like the offline checks.
  *
  * What is checked:
  * - every key the agent's real providers would resolve when a call starts (the same `${env:...}` rules as
- *   `createProviders`): set and non-empty in the environment;
- * - ElevenLabs voices (`voice.voices`, and `voice.fallback.voices` when the fallback is ElevenLabs too): listed
- *   with the key (`GET /v1/voices` through `@elevenlabs/elevenlabs-js`); an id the key cannot use is an error,
- *   with the id to use when the file gave a voice's name instead.
- * OpenAI model ids are not checked (yet): a missing key is reported, a wrong model id only when a call starts.
+ *   `createProviders`): set and non-empty in the environment (`missing-secret`);
+ * - every OpenAI(-compatible) endpoint the agent uses lists its models (`GET /models`) with that key, and
+ *   offers each model id the file names: the realtime and transcription models, `stt.model`, every
+ *   `models.<profile>.model` (`unknown-model`);
+ * - ElevenLabs accepts the key and lists every voice id (`voice.voices`, and `voice.fallback.voices` when the
+ *   fallback is ElevenLabs too) through `@elevenlabs/elevenlabs-js` (`unknown-voice`, with the id to use when
+ *   the file gave a voice's name).
+ * A refused key is an `online` error at the key's field. An endpoint that cannot be reached is an `online`
+ * error, except for self-hosted `openai-compatible` profiles, which may well be reachable only where the
+ * agent runs: a warning, and their model ids go unchecked. So is an endpoint that does not list its models.
  */
 import { REALTIME_PROFILE, type AgentSpec, type Diagnostic, type DiagnosticCode } from '../dsl/index.js';
 import { dottedPath, parseYamlSource, type DocPath } from '../dsl/yaml-source.js';
@@ -25,6 +30,8 @@ export interface OnlineCheckOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Lists the voices a key can use (`listElevenLabsVoices` in the CLI). */
   readonly listVoices: (target: { readonly apiKey: string; readonly baseURL?: string }) => Promise<ElevenLabsVoice[]>;
+  /** Lists the model ids of an OpenAI-compatible endpoint (`listOpenAiModels` in the CLI); no key: none sent. */
+  readonly listModels: (target: { readonly apiKey?: string; readonly baseURL?: string }) => Promise<string[]>;
 }
 
 /** A key the agent's providers resolve when a call starts, and where it is written. */
@@ -38,6 +45,24 @@ interface KeyUse {
   readonly provider: string;
 }
 
+/** A model id the agent sends to an OpenAI(-compatible) endpoint. */
+interface ModelUse {
+  readonly model: string;
+  /** Where the id is written (or, for a default, its section). */
+  readonly at: DocPath;
+  readonly baseURL: string | undefined;
+  /** The key sent, if any. */
+  readonly key: KeyUse | undefined;
+  /** Where a problem reaching the endpoint is reported. */
+  readonly endpointAt: DocPath;
+  /** A self-hosted endpoint (`openai-compatible` profile): unreachable is a warning. */
+  readonly selfHosted: boolean;
+}
+
+type Report = (at: DocPath, code: DiagnosticCode, message: string, hint?: string, severity?: Diagnostic['severity']) => void;
+
+const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
 /**
  * Runs the online checks on a valid agent (`text` is its YAML, for positions). Never throws: unreachable
  * services and refused keys are diagnostics too.
@@ -45,89 +70,166 @@ interface KeyUse {
 export async function checkAgentOnline(file: string, text: string, spec: AgentSpec, options: OnlineCheckOptions): Promise<Diagnostic[]> {
   const source = parseYamlSource(text, file);
   const diagnostics: Diagnostic[] = [];
-  const report = (at: DocPath, code: DiagnosticCode, message: string, hint?: string): void => {
-    diagnostics.push({ file, ...source.valueAt(at), severity: 'error', code, path: dottedPath(at), message, ...(hint ? { hint } : {}) });
+  const report: Report = (at, code, message, hint, severity = 'error') => {
+    diagnostics.push({ file, ...source.valueAt(at), severity, code, path: dottedPath(at), message, ...(hint ? { hint } : {}) });
   };
+  const keys = resolveKeys(file, spec, options.env, report);
+  await Promise.all([checkModels(spec, keys, options, report), checkVoices(spec, keys, options, report)]);
+  // Both checks report as their requests come back: put the problems back in file order.
+  return diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
+}
 
+/** Resolves every key the providers need; field -> key, or undefined when it is missing (and reported). */
+function resolveKeys(file: string, spec: AgentSpec, env: OnlineCheckOptions['env'], report: Report): Map<string, string | undefined> {
   const keys = new Map<string, string | undefined>();
   for (const use of keysNeeded(spec)) {
     if (keys.has(use.field)) continue;
     try {
-      keys.set(use.field, resolveSecret(use.ref, { env: options.env, agentFile: file, field: use.field, provider: use.provider }));
+      keys.set(use.field, resolveSecret(use.ref, { env, agentFile: file, field: use.field, provider: use.provider }));
     } catch (error) {
       keys.set(use.field, undefined);
-      // resolveSecret's message starts with "<file>: `field`" or names the variable; the position says the file.
+      // resolveSecret's message names the file; the diagnostic's position already does.
       report(use.at, 'missing-secret', (error as Error).message.replace(`${file}: `, ''));
     }
   }
-
-  const voiceKey = elevenLabsKey(spec);
-  const voicePaths = elevenLabsVoices(spec);
-  if (voiceKey && voicePaths.length > 0) {
-    const apiKey = keys.get(voiceKey.field);
-    if (apiKey !== undefined) {
-      const baseURL = spec.voice.baseURL;
-      let voices: ElevenLabsVoice[] | undefined;
-      try {
-        voices = await options.listVoices({ apiKey, ...(baseURL ? { baseURL } : {}) });
-      } catch (error) {
-        const failure = ProviderError.from('elevenlabs', error);
-        const variable = voiceKey.ref ? envReferenceName(voiceKey.ref) : undefined;
-        if (failure.kind === 'auth') {
-          report(voiceKey.at, 'online', `ElevenLabs refused the key${variable ? ` in ${variable}` : ''} (\`${voiceKey.field}\`): ${failure.message}`);
-        } else {
-          report(['voice', 'provider'], 'online', `could not list the ElevenLabs voices at ${baseURL ?? 'https://api.elevenlabs.io'}: ${failure.message}`, 'check the network and `voice.baseURL`; `voiceagent validate` without --online checks the file alone');
-        }
-      }
-      if (voices) for (const { path, id } of voicePaths) checkVoice(path, id, voices, report);
-    }
-  }
-  return diagnostics;
+  return keys;
 }
 
-function checkVoice(path: DocPath, id: string, voices: readonly ElevenLabsVoice[], report: (at: DocPath, code: DiagnosticCode, message: string, hint?: string) => void): void {
+async function checkModels(spec: AgentSpec, keys: Map<string, string | undefined>, options: OnlineCheckOptions, report: Report): Promise<void> {
+  // One listing per endpoint and key.
+  const groups = new Map<string, ModelUse[]>();
+  for (const use of modelsUsed(spec)) {
+    if (use.key && keys.get(use.key.field) === undefined) continue; // its key is missing: reported already
+    const group = `${use.baseURL ?? OPENAI_BASE_URL}\n${use.key?.field ?? ''}`;
+    groups.set(group, [...(groups.get(group) ?? []), use]);
+  }
+  await Promise.all(
+    [...groups.values()].map(async (uses) => {
+      const { baseURL, key, endpointAt } = uses[0]!;
+      const apiKey = key ? keys.get(key.field) : undefined;
+      let ids: string[];
+      try {
+        ids = await options.listModels({ ...(apiKey !== undefined ? { apiKey } : {}), ...(baseURL ? { baseURL } : {}) });
+      } catch (error) {
+        const failure = ProviderError.from('openai', error);
+        const where = baseURL ?? OPENAI_BASE_URL;
+        if (failure.kind === 'auth' && key) return refusedKey(report, where, key, failure);
+        if (failure.kind === 'bad-request') {
+          return report(endpointAt, 'online', `${where} does not list its models (${failure.message}), so the model ids were not checked`, undefined, 'warning');
+        }
+        const selfHosted = uses.every((use) => use.selfHosted);
+        const hint = selfHosted ? 'a self-hosted server may be reachable only where the agent runs; its model ids were not checked' : 'check the network and the `baseURL`';
+        return report(endpointAt, 'online', `could not list the models at ${where}: ${failure.message}`, hint, selfHosted ? 'warning' : 'error');
+      }
+      for (const use of uses) {
+        if (ids.includes(use.model)) continue;
+        const close = didYouMean(use.model, ids);
+        report(use.at, 'unknown-model', `\`${use.model}\` is not a model of ${baseURL ?? OPENAI_BASE_URL}${key ? ' for this key' : ''}`, close ? `did you mean \`${close}\`?` : `it lists ${ids.length} model${ids.length === 1 ? '' : 's'}${ids.length > 0 ? `, e.g. ${ids.slice(0, 5).map((id) => `\`${id}\``).join(', ')}` : ''}`);
+      }
+    }),
+  );
+}
+
+async function checkVoices(spec: AgentSpec, keys: Map<string, string | undefined>, options: OnlineCheckOptions, report: Report): Promise<void> {
+  const key = elevenLabsKey(spec);
+  const voicePaths = elevenLabsVoices(spec);
+  const apiKey = key ? keys.get(key.field) : undefined;
+  if (!key || apiKey === undefined || voicePaths.length === 0) return;
+  const baseURL = spec.voice.baseURL;
+  let voices: ElevenLabsVoice[];
+  try {
+    voices = await options.listVoices({ apiKey, ...(baseURL ? { baseURL } : {}) });
+  } catch (error) {
+    const failure = ProviderError.from('elevenlabs', error);
+    const where = baseURL ?? 'https://api.elevenlabs.io';
+    if (failure.kind === 'auth') return refusedKey(report, 'ElevenLabs', key, failure);
+    return report(['voice', 'provider'], 'online', `could not list the ElevenLabs voices at ${where}: ${failure.message}`, 'check the network and `voice.baseURL`; `voiceagent validate` without --online checks the file alone');
+  }
+  for (const { path, id } of voicePaths) checkVoice(path, id, voices, report);
+}
+
+/** `who` (a service or an endpoint) answered 401/403 to the key of `key`. */
+function refusedKey(report: Report, who: string, key: KeyUse, failure: ProviderError): void {
+  const variable = key.ref ? envReferenceName(key.ref) : undefined;
+  report(key.at, 'online', `${who} refused the key${variable ? ` in ${variable}` : ''} (\`${key.field}\`): ${failure.message}`);
+}
+
+function checkVoice(path: DocPath, id: string, voices: readonly ElevenLabsVoice[], report: Report): void {
   if (voices.some((voice) => voice.id === id)) return;
   const byName = voices.filter((voice) => voice.name.toLowerCase() === id.toLowerCase());
   const close = didYouMean(id, voices.map((voice) => voice.id));
   const hint =
-    byName.length === 1
-      ? `\`${id}\` is the name of the voice \`${byName[0]!.id}\`: give its id`
-      : byName.length > 1
-        ? `${byName.length} voices are named \`${id}\` (${byName.map((voice) => `\`${voice.id}\``).join(', ')}): give the id of the one you mean`
-        : close
-          ? `did you mean \`${close}\`?`
-          : `voices of this key: ${voices.slice(0, 5).map((voice) => `${voice.name} (\`${voice.id}\`)`).join(', ')}${voices.length > 5 ? `, and ${voices.length - 5} more` : ''}`;
-  report(path, 'unknown-voice', `\`${dottedPath(path)}\`: \`${id}\` is not a voice this ElevenLabs key can use`, voices.length > 0 ? hint : 'the account has no voices; add one in the ElevenLabs voice library');
+    voices.length === 0
+      ? 'the account has no voices; add one in the ElevenLabs voice library'
+      : byName.length === 1
+        ? `\`${id}\` is the name of the voice \`${byName[0]!.id}\`: give its id`
+        : byName.length > 1
+          ? `${byName.length} voices are named \`${id}\` (${byName.map((voice) => `\`${voice.id}\``).join(', ')}): give the id of the one you mean`
+          : close
+            ? `did you mean \`${close}\`?`
+            : `voices of this key: ${voices.slice(0, 5).map((voice) => `${voice.name} (\`${voice.id}\`)`).join(', ')}${voices.length > 5 ? `, and ${voices.length - 5} more` : ''}`;
+  report(path, 'unknown-voice', `\`${dottedPath(path)}\`: \`${id}\` is not a voice this ElevenLabs key can use`, hint);
 }
 
 /** The keys `createProviders` resolves for this agent (see runtime/providers/create-providers.ts). */
 function keysNeeded(spec: AgentSpec): KeyUse[] {
-  const uses: KeyUse[] = [];
-  const use = (own: string | undefined, ownPath: DocPath, secret: string, section: DocPath, provider: string): void => {
-    if (own !== undefined) uses.push({ ref: own, field: dottedPath(ownPath), at: ownPath, provider });
-    else if (spec.secrets[secret] !== undefined) uses.push({ ref: spec.secrets[secret], field: `secrets.${secret}`, at: ['secrets', secret], provider });
-    else uses.push({ ref: undefined, field: dottedPath(ownPath), at: section, provider });
-  };
+  const uses = [realtimeKey(spec), sttKey(spec), ...Object.keys(spec.models).map((profile) => modelKey(spec, profile)), elevenLabsKey(spec)];
+  return uses.filter((use): use is KeyUse => use !== undefined);
+}
+
+/** A provider's key: its own `apiKey` field, else `secrets.<secret>`, else none written (reported at `section`). */
+function keyOf(spec: AgentSpec, own: string | undefined, ownPath: DocPath, secret: string, section: DocPath, provider: string): KeyUse {
+  if (own !== undefined) return { ref: own, field: dottedPath(ownPath), at: ownPath, provider };
+  if (spec.secrets[secret] !== undefined) return { ref: spec.secrets[secret], field: `secrets.${secret}`, at: ['secrets', secret], provider };
+  return { ref: undefined, field: dottedPath(ownPath), at: section, provider };
+}
+
+function realtimeKey(spec: AgentSpec): KeyUse | undefined {
   const realtime = spec.inference.realtime;
-  if (spec.inference.mode !== 'cascade' && realtime) use(realtime.apiKey, ['inference', 'realtime', 'apiKey'], 'openai', ['inference', 'realtime'], 'openai-realtime');
-  if (spec.inference.mode === 'cascade' && spec.stt.provider === 'openai') use(spec.stt.apiKey, ['stt', 'apiKey'], 'openai', ['stt'], 'openai-transcribe');
-  for (const [profile, model] of Object.entries(spec.models)) {
-    if (profile === REALTIME_PROFILE || model.provider === 'local') continue;
-    // An OpenAI-compatible endpoint without a key (a local server) needs none.
-    if (model.provider === 'openai' || model.apiKey !== undefined) use(model.apiKey, ['models', profile, 'apiKey'], 'openai', ['models', profile], `openai:${profile}`);
-  }
-  const voiceKey = elevenLabsKey(spec);
-  if (voiceKey) uses.push(voiceKey);
-  return uses;
+  if (spec.inference.mode === 'cascade' || !realtime) return undefined;
+  return keyOf(spec, realtime.apiKey, ['inference', 'realtime', 'apiKey'], 'openai', ['inference', 'realtime'], 'openai-realtime');
+}
+
+function sttKey(spec: AgentSpec): KeyUse | undefined {
+  if (spec.inference.mode !== 'cascade' || spec.stt.provider !== 'openai') return undefined;
+  return keyOf(spec, spec.stt.apiKey, ['stt', 'apiKey'], 'openai', ['stt'], 'openai-transcribe');
+}
+
+function modelKey(spec: AgentSpec, profile: string): KeyUse | undefined {
+  const model = spec.models[profile];
+  if (!model || profile === REALTIME_PROFILE || model.provider === 'local') return undefined;
+  // An OpenAI-compatible endpoint without a key (a local server) needs none.
+  if (model.provider !== 'openai' && model.apiKey === undefined) return undefined;
+  return keyOf(spec, model.apiKey, ['models', profile, 'apiKey'], 'openai', ['models', profile], `openai:${profile}`);
 }
 
 /** The ElevenLabs key, when the voice or its fallback is ElevenLabs (the fallback shares `voice.apiKey`). */
 function elevenLabsKey(spec: AgentSpec): KeyUse | undefined {
   const { voice } = spec;
   if (voice.provider !== 'elevenlabs' && voice.fallback?.provider !== 'elevenlabs') return undefined;
-  if (voice.apiKey !== undefined) return { ref: voice.apiKey, field: 'voice.apiKey', at: ['voice', 'apiKey'], provider: 'elevenlabs' };
-  if (spec.secrets.elevenlabs !== undefined) return { ref: spec.secrets.elevenlabs, field: 'secrets.elevenlabs', at: ['secrets', 'elevenlabs'], provider: 'elevenlabs' };
-  return { ref: undefined, field: 'voice.apiKey', at: ['voice'], provider: 'elevenlabs' };
+  return keyOf(spec, voice.apiKey, ['voice', 'apiKey'], 'elevenlabs', ['voice'], 'elevenlabs');
+}
+
+/** Every model id sent to an OpenAI(-compatible) endpoint, with the endpoint and key it goes with. */
+function modelsUsed(spec: AgentSpec): ModelUse[] {
+  const uses: ModelUse[] = [];
+  const realtime = spec.inference.realtime;
+  const endpointAt = (section: DocPath, baseURL: string | undefined): DocPath => (baseURL ? [...section, 'baseURL'] : [...section, 'model']);
+  if (spec.inference.mode !== 'cascade' && realtime) {
+    const section: DocPath = ['inference', 'realtime'];
+    const common = { baseURL: realtime.baseURL, key: realtimeKey(spec), endpointAt: endpointAt(section, realtime.baseURL), selfHosted: false };
+    uses.push({ model: realtime.model, at: [...section, 'model'], ...common });
+    uses.push({ model: realtime.transcriptionModel, at: [...section, 'transcriptionModel'], ...common });
+  }
+  if (spec.inference.mode === 'cascade' && spec.stt.provider === 'openai') {
+    uses.push({ model: spec.stt.model, at: ['stt', 'model'], baseURL: spec.stt.baseURL, key: sttKey(spec), endpointAt: endpointAt(['stt'], spec.stt.baseURL), selfHosted: false });
+  }
+  for (const [profile, model] of Object.entries(spec.models)) {
+    if (profile === REALTIME_PROFILE || model.provider === 'local') continue;
+    const section: DocPath = ['models', profile];
+    uses.push({ model: model.model, at: [...section, 'model'], baseURL: model.baseURL, key: modelKey(spec, profile), endpointAt: endpointAt(section, model.baseURL), selfHosted: model.provider === 'openai-compatible' });
+  }
+  return uses;
 }
 
 /** Every ElevenLabs voice id the agent names, with its place in the file. */
