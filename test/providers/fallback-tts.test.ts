@@ -59,4 +59,48 @@ describe('withFallbackTts', () => {
     expect(got.errors).toHaveLength(1);
     expect(got.audioMs).toBeGreaterThan(0);
   });
+
+  it('passes on a failure that `when` rejects instead of switching', () => {
+    const clock = createSimulatedClock();
+    const primary = createFakeTts({ clock, id: 'primary', failures: [{ context: 0, kind: 'error-before-audio', retryable: false }] });
+    const fallback = createFakeTts({ clock, id: 'fallback' });
+    const switches: ProviderError[] = [];
+    const tts = withFallbackTts(primary, fallback, (e) => switches.push(e), { when: (e) => e.retryable });
+    const errors: ProviderError[] = [];
+    const ctx = tts.open({ voice: 'v', language: 'en', sampleRate: 8000, speed: 1 }, { onAudio: () => {}, onDone: () => {}, onError: (e) => errors.push(e) });
+    ctx.pushText('Hello. ');
+    ctx.end();
+    clock.advance(5000);
+    expect(switches).toEqual([]);
+    expect(fallback.contexts).toHaveLength(0);
+    expect(errors.map((e) => e.retryable)).toEqual([false]);
+  });
+
+  it('sends the next utterances straight to the fallback during the cool-down, then tries the primary again', () => {
+    const clock = createSimulatedClock();
+    const primary = createFakeTts({ clock, id: 'primary', failures: [{ context: 0, kind: 'error-before-audio' }] });
+    const fallback = createFakeTts({ clock, id: 'fallback' });
+    const switches: ProviderError[] = [];
+    const tts = withFallbackTts(primary, fallback, (e) => switches.push(e), { clock, coolDownMs: 10_000 });
+    const say = (text: string) => {
+      const done = { value: false };
+      const ctx = tts.open({ voice: 'v', language: 'en', sampleRate: 8000, speed: 1 }, { onAudio: () => {}, onDone: () => (done.value = true), onError: () => {} });
+      ctx.pushText(text);
+      ctx.end();
+      clock.advance(3000);
+      return done.value;
+    };
+    expect(say('One. ')).toBe(true);
+    expect(say('Two. ')).toBe(true);
+    expect([primary.contexts.length, fallback.contexts.length, switches.length]).toEqual([1, 2, 1]);
+    clock.advance(5000); // 11 s after the switch
+    expect(say('Three. ')).toBe(true);
+    expect([primary.contexts.length, fallback.contexts.length, switches.length]).toEqual([2, 2, 1]);
+    expect(primary.contexts[1]!.text).toBe('Three. ');
+  });
+
+  it('refuses a cool-down without a clock', () => {
+    const clock = createSimulatedClock();
+    expect(() => withFallbackTts(createFakeTts({ clock }), createFakeTts({ clock }), () => {}, { coolDownMs: 1000 })).toThrow(/needs a clock/);
+  });
 });
