@@ -4,7 +4,7 @@ import type { CallProviders } from '../call/call-controller.js';
 import type { AgentSpec } from '../dsl/index.js';
 import { REALTIME_PROFILE } from '../dsl/index.js';
 import type { Clock } from '../util/clock.js';
-import { createElevenLabsTts } from './elevenlabs/index.js';
+import { createElevenLabsRestTts, createElevenLabsTts } from './elevenlabs/index.js';
 import { createLocalTts, createOfflineLlm } from './local/index.js';
 import { createOpenAiChatLlm } from './openai/chat-llm.js';
 import { createOpenAiRealtime } from './openai/realtime.js';
@@ -93,11 +93,15 @@ export async function createProviders(spec: AgentSpec, ctx: ProviderContext): Pr
   };
 
   let report: ((source: string, error: { message: string; retryable: boolean }) => void) | undefined;
-  const primaryTts = spec.inference.mode === 'speech-to-speech' && channel ? realtimeVoice(channel) : await createTts(spec, ctx, secret, closers);
+  const reportTts = (message: string, retryable: boolean) => report?.('tts', { message, retryable });
+  const primaryTts = spec.inference.mode === 'speech-to-speech' && channel ? realtimeVoice(channel) : await createTts(spec, ctx, secret, closers, reportTts);
   const fallbackVoice = spec.voice.fallback;
   const tts = fallbackVoice
-    ? withFallbackTts(primaryTts, await createTts({ ...spec, voice: { ...spec.voice, ...fallbackVoice, fallback: undefined } } as AgentSpec, ctx, secret, closers), (error) =>
-        report?.('tts', { message: `${error.message}; the fallback voice (${fallbackVoice.provider}) speaks this utterance`, retryable: error.retryable }),
+    ? withFallbackTts(
+        primaryTts,
+        await createTts({ ...spec, voice: { ...spec.voice, ...fallbackVoice, fallback: undefined } } as AgentSpec, ctx, secret, closers, reportTts),
+        (error) => reportTts(`${error.message}; the fallback voice (${fallbackVoice.provider}) speaks this utterance${coolDownNote}`, error.retryable),
+        { clock: ctx.clock, coolDownMs: FALLBACK_COOL_DOWN_MS },
       )
     : primaryTts;
   const vad = await createVad(spec.turnTaking.vad, { sampleRate: ctx.sampleRate });
@@ -124,25 +128,44 @@ export async function createProviders(spec: AgentSpec, ctx: ProviderContext): Pr
   };
 }
 
+/**
+ * After a switch to a stand-by voice (ElevenLabs over REST, or the YAML fallback voice), the next utterances
+ * use it for this long before the primary is tried again: an unreachable socket costs its reconnect attempts
+ * (about 2 s) before each failure, and a caller should not wait that at every reply.
+ */
+const FALLBACK_COOL_DOWN_MS = 30_000;
+const coolDownNote = ` (and the next ${FALLBACK_COOL_DOWN_MS / 1000} s of replies)`;
+
 async function createTts(
   spec: AgentSpec,
   ctx: ProviderContext,
   secret: (ref: string | undefined, fallbackSecret: string, field: string, provider: string) => string,
   closers: Array<() => void>,
+  report: (message: string, retryable: boolean) => void,
 ): Promise<TextToSpeech> {
   const { voice } = spec;
   if (voice.provider === 'elevenlabs') {
     const s = voice.settings;
-    const tts = createElevenLabsTts({
+    const options = {
       apiKey: secret(voice.apiKey, 'elevenlabs', 'voice.apiKey', 'elevenlabs'),
       ...(voice.baseURL ? { baseURL: voice.baseURL } : {}),
       ...(voice.model ? { model: voice.model } : {}),
       voiceSettings: { stability: s.stability, similarityBoost: s.similarityBoost, style: s.style, useSpeakerBoost: s.useSpeakerBoost, speed: s.speed },
-      clock: ctx.clock,
-    });
+    };
+    const socket = createElevenLabsTts({ ...options, clock: ctx.clock });
     // Its socket belongs to this call: left open, it would outlive the call until the server's inactivity timeout.
-    closers.push(() => void tts.dispose());
-    return withTtsResilience(tts, { clock: ctx.clock });
+    closers.push(() => void socket.dispose());
+    // When the socket cannot be opened (or drops) even after reconnecting, the same voice over REST
+    // (streamWithTimestamps) speaks the utterance: its first audio comes only after the whole reply text, but
+    // the caller hears the agent's own voice. A refused key or a bad request would fail there too, so those go
+    // on to the YAML fallback voice, if any.
+    const rest = createElevenLabsRestTts(options);
+    return withFallbackTts(
+      withTtsResilience(socket, { clock: ctx.clock }),
+      withTtsResilience(rest, { clock: ctx.clock }),
+      (error) => report(`${error.message}; ElevenLabs over REST speaks this utterance${coolDownNote}`, error.retryable),
+      { when: (error) => error.retryable, clock: ctx.clock, coolDownMs: FALLBACK_COOL_DOWN_MS },
+    );
   }
   // `local` (and `openai`, which the DSL allows only in speech-to-speech mode, where the model speaks).
   return createLocalTts({ clock: ctx.clock });

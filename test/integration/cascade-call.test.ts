@@ -188,7 +188,43 @@ describe('a cascade call through the real adapters', () => {
     expect(mocks.elevenlabs!.upgradeAttempts).toBeGreaterThan(0);
     const switched = record.failures.find((f) => f.source === 'tts');
     expect(switched?.message).toMatch(/fallback voice \(local\)/);
+    // The key was refused: ElevenLabs over REST would refuse it too, so it is not tried.
+    expect(mocks.elevenlabs!.restRequests).toEqual([]);
     expect(record.transcript.at(-1)).toMatchObject({ role: 'assistant', text: PARKING });
+    expect(mockViolations(mocks)).toEqual([]);
+  });
+
+  // A short reply: over REST the whole of it is synthesised before the first audio, and played out in full.
+  const OPENING = 'We open at eight.';
+
+  it('speaks in the same voice over REST when the socket cannot be opened, and stays there for the next reply', async () => {
+    mocks = await startMocks({
+      realtime: { transcripts: ['Could you tell me your opening hours?', 'And do you have parking nearby?'] },
+      chat: { reply: (body) => (/parking/i.test(body.messages.at(-1)?.content ?? '') ? PARKING : OPENING) },
+      elevenlabs: {},
+    });
+    mocks.elevenlabs!.faults.rejectUpgrade = 503; // a proxy that does not pass WebSockets, an outage of the endpoint
+    rig = await startCall({ yaml: agentYaml(mocks), ca: mocks.realtime!.ca });
+    void rig.say(fixtureSpeech('speech-en-female', 40, 1100));
+
+    await rig.until('the REST voice to reach the transport', () => rig!.utteranceStart(1), 10_000);
+    await rig.until('the first turn to be played out', () => rig!.session.states().includes('active.agent.idle.attentive') && rig!.session.record.turns[0]?.outcome === 'answered', 20_000);
+    const attemptsAfterFirst = mocks.elevenlabs!.upgradeAttempts;
+    expect(attemptsAfterFirst).toBeGreaterThan(1); // the socket was retried before giving up
+    void rig.say(fixtureSpeech('speech-en-female', 40, 1100));
+    await rig.until('the second turn to be answered', () => rig!.session.record.turns[1]?.outcome === 'answered', 20_000);
+    const record = await rig.end();
+
+    expect(mocks.elevenlabs!.restRequests.map((r) => [r.voice, r.query.output_format, r.body.text])).toEqual([
+      ['voice-a', 'ulaw_8000', OPENING],
+      ['voice-a', 'ulaw_8000', PARKING],
+    ]);
+    // The second reply went straight to REST: no new attempt to open the socket.
+    expect(mocks.elevenlabs!.upgradeAttempts).toBe(attemptsAfterFirst);
+    const switches = record.failures.filter((f) => f.source === 'tts');
+    expect(switches).toHaveLength(1);
+    expect(switches[0]!.message).toMatch(/ElevenLabs over REST speaks this utterance \(and the next 30 s of replies\)$/);
+    expect(record.transcript.filter((e) => e.role === 'assistant').map((e) => e.text)).toEqual([OPENING, PARKING]);
     expect(mockViolations(mocks)).toEqual([]);
   });
 });
