@@ -11,9 +11,11 @@
  *   audio heard (`conversation.item.truncate`).
  *
  * Turn taking stays ours: with `turnDetection: 'local'` the server does no VAD (`turn_detection: null`) and we
- * commit and ask for responses; with `server_vad`/`semantic_vad` the server's speech events come through the
- * hooks to feed the barge-in logic beside local VAD, but it never answers or interrupts on its own
- * (`create_response: false`, `interrupt_response: false`).
+ * commit and ask for responses; with `server_vad`/`semantic_vad` the server cuts and commits the caller's audio
+ * and reports its speech events through the hooks (`onSpeechStarted`/`onSpeechStopped`), but it never answers
+ * or interrupts on its own (`create_response: false`, `interrupt_response: false`). The call runtime does not
+ * use those speech events yet: barge-in runs on the local, echo-gated VAD (the server's VAD hears the agent's
+ * own echo on a phone line).
  *
  * Wire shapes follow openai-node v6 `src/resources/realtime/realtime.ts` (GA); the beta names of output
  * events (`response.text.delta`, `response.audio.delta`, `response.audio_transcript.delta`) are accepted too.
