@@ -7,8 +7,7 @@ import { run } from '../../cli/main.js';
 import { fakeIO } from './fake-io.js';
 import { loadAgent } from '../../runtime/dsl/index.js';
 import type { ValidationReport } from '../../runtime/project/validate-paths.js';
-import { startElevenLabsMock, type ElevenLabsMock } from '../mocks/elevenlabs-server.js';
-import { startMockChatServer, type MockChatServer } from '../mocks/openai-chat-server.js';
+import { useProviderMocks } from '../mocks/provider-mocks.js';
 
 const RECEPTIONIST = fileURLToPath(new URL('../../agents/receptionist.yaml', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../fixtures/invalid-agents/', import.meta.url));
@@ -164,26 +163,17 @@ describe('voiceagent validate', () => {
 });
 
 describe('voiceagent validate --online', () => {
-  let mock: ElevenLabsMock;
-  let openai: MockChatServer;
-  beforeEach(async () => {
-    mock = await startElevenLabsMock({ apiKey: 'el-key' });
-    openai = await startMockChatServer({ apiKey: 'sk-test' });
-  });
-  afterEach(async () => {
-    await mock.close();
-    await openai.close();
-  });
+  const m = useProviderMocks();
 
   const agent = (voices: string) => `apiVersion: voiceagent/v1
 name: online
 inference: { mode: cascade }
-stt: { provider: openai, model: gpt-4o-mini-transcribe, baseURL: '${openai.baseURL}' }
+stt: { provider: openai, model: gpt-4o-mini-transcribe, baseURL: '${m.openai.baseURL}' }
 models:
-  main: { provider: openai, model: gpt-5.4-nano, baseURL: '${openai.baseURL}' }
+  main: { provider: openai, model: gpt-5.4-nano, baseURL: '${m.openai.baseURL}' }
 voice:
   provider: elevenlabs
-  baseURL: ${mock.baseURL}
+  baseURL: ${m.elevenlabs.baseURL}
   voices: ${voices}
 secrets:
   openai: \${env:OPENAI_API_KEY}
@@ -201,7 +191,7 @@ prompt: { system: Be brief. }
   it('passes when the keys are set and the models and voices exist, with progress on stderr', async () => {
     write('agent.yaml', agent('{ en: voice-a }'));
     const { code, stdout, stderr } = await validateOnline(KEYS, 'agent.yaml');
-    expect(openai.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/models']);
+    expect(m.openai.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/models']);
     expect(code).toBe(0);
     expect(stderr).toBe('checking agent.yaml online (1/1)\n');
     expect(stdout).toBe('agent.yaml: ok\n1 file checked: 1 valid, 0 errors, 0 warnings\n');
