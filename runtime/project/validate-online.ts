@@ -20,7 +20,9 @@
 import { REALTIME_PROFILE, type AgentSpec, type Diagnostic, type DiagnosticCode } from '../dsl/index.js';
 import { dottedPath, parseYamlSource, type DocPath } from '../dsl/yaml-source.js';
 import type { ElevenLabsVoice } from '../providers/elevenlabs/tts-rest-fallback.js';
+import { ELEVENLABS_BASE_URL } from '../providers/elevenlabs/wire.js';
 import { ProviderError } from '../providers/errors.js';
+import { OPENAI_BASE_URL } from '../providers/openai/chat-llm.js';
 import { envReferenceName, resolveSecret } from '../providers/secrets.js';
 import { didYouMean } from '../util/did-you-mean.js';
 
@@ -60,8 +62,6 @@ interface ModelUse {
 }
 
 type Report = (at: DocPath, code: DiagnosticCode, message: string, hint?: string, severity?: Diagnostic['severity']) => void;
-
-const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
 /**
  * Runs the online checks on a valid agent (`text` is its YAML, for positions). Never throws: unreachable
@@ -106,13 +106,13 @@ async function checkModels(spec: AgentSpec, keys: Map<string, string | undefined
   await Promise.all(
     [...groups.values()].map(async (uses) => {
       const { baseURL, key, endpointAt } = uses[0]!;
+      const where = baseURL ?? OPENAI_BASE_URL;
       const apiKey = key ? keys.get(key.field) : undefined;
       let ids: string[];
       try {
         ids = await options.listModels({ ...(apiKey !== undefined ? { apiKey } : {}), ...(baseURL ? { baseURL } : {}) });
       } catch (error) {
         const failure = ProviderError.from('openai', error);
-        const where = baseURL ?? OPENAI_BASE_URL;
         if (failure.kind === 'auth' && key) return refusedKey(report, where, key, failure);
         if (failure.kind === 'bad-request') {
           return report(endpointAt, 'online', `${where} does not list its models (${failure.message}), so the model ids were not checked`, undefined, 'warning');
@@ -124,7 +124,7 @@ async function checkModels(spec: AgentSpec, keys: Map<string, string | undefined
       for (const use of uses) {
         if (ids.includes(use.model)) continue;
         const close = didYouMean(use.model, ids);
-        report(use.at, 'unknown-model', `\`${use.model}\` is not a model of ${baseURL ?? OPENAI_BASE_URL}${key ? ' for this key' : ''}`, close ? `did you mean \`${close}\`?` : `it lists ${ids.length} model${ids.length === 1 ? '' : 's'}${ids.length > 0 ? `, e.g. ${ids.slice(0, 5).map((id) => `\`${id}\``).join(', ')}` : ''}`);
+        report(use.at, 'unknown-model', `\`${use.model}\` is not a model of ${where}${key ? ' for this key' : ''}`, close ? `did you mean \`${close}\`?` : `it lists ${ids.length} model${ids.length === 1 ? '' : 's'}${ids.length > 0 ? `, e.g. ${ids.slice(0, 5).map((id) => `\`${id}\``).join(', ')}` : ''}`);
       }
     }),
   );
@@ -141,7 +141,7 @@ async function checkVoices(spec: AgentSpec, keys: Map<string, string | undefined
     voices = await options.listVoices({ apiKey, ...(baseURL ? { baseURL } : {}) });
   } catch (error) {
     const failure = ProviderError.from('elevenlabs', error);
-    const where = baseURL ?? 'https://api.elevenlabs.io';
+    const where = baseURL ?? ELEVENLABS_BASE_URL;
     if (failure.kind === 'auth') return refusedKey(report, 'ElevenLabs', key, failure);
     return report(['voice', 'provider'], 'online', `could not list the ElevenLabs voices at ${where}: ${failure.message}`, 'check the network and `voice.baseURL`; `voiceagent validate` without --online checks the file alone');
   }

@@ -86,7 +86,7 @@ function collect(paths: readonly string[], options: { cwd: string }): { files: F
 
 /**
  * {@link validatePaths}, then the online checks ({@link checkAgentOnline}) on every file that passed: keys in
- * the environment, voices in the ElevenLabs account. `onProgress` hears of each file before its checks run.
+ * the environment and accepted, model and voice ids offered. `onProgress` hears of each file before its checks run.
  */
 export async function validatePathsOnline(
   paths: readonly string[],

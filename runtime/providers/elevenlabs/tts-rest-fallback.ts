@@ -14,7 +14,7 @@ import { withRootCause } from '../error-cause.js';
 import { ProviderError } from '../errors.js';
 import type { CharAlignment, TextToSpeech, TtsContext, TtsHooks } from '../types.js';
 import { createAudioDecoder } from './audio-decoder.js';
-import { checkBaseUrl, checkVoiceSettings, ELEVENLABS_PROVIDER_ID, planOutput, type ElevenLabsVoiceSettings, type OutputPlan } from './wire.js';
+import { checkBaseUrl, checkVoiceSettings, ELEVENLABS_BASE_URL, ELEVENLABS_PROVIDER_ID, planOutput, type ElevenLabsVoiceSettings, type OutputPlan } from './wire.js';
 
 /** Options of {@link createElevenLabsRestTts} and {@link listElevenLabsVoices}. */
 export interface ElevenLabsRestOptions {
@@ -87,7 +87,7 @@ export function listElevenLabsVoices(options: Pick<ElevenLabsRestOptions, 'apiKe
 
 function createClient(where: string, options: Pick<ElevenLabsRestOptions, 'apiKey' | 'baseURL' | 'timeoutS' | 'maxRetries'>): ElevenLabsClient {
   if (typeof options.apiKey !== 'string' || options.apiKey.length === 0) throw new TypeError(`${where}: apiKey is required; pass the ElevenLabs API key`);
-  const baseUrl = (options.baseURL ?? 'https://api.elevenlabs.io').replace(/\/+$/, '');
+  const baseUrl = (options.baseURL ?? ELEVENLABS_BASE_URL).replace(/\/+$/, '');
   checkBaseUrl(where, baseUrl);
   const timeoutInSeconds = options.timeoutS ?? 30;
   if (!(timeoutInSeconds > 0)) throw new RangeError(`${where}: timeoutS must be > 0 (got ${timeoutInSeconds})`);

@@ -39,7 +39,7 @@ import type { TextToSpeech, TtsContext, TtsHooks } from '../types.js';
 import { ContextSocket, type ContextSocketSettings, type WebSocketConstructor } from './context-socket.js';
 import { createPhraseChunker, type PhraseChunkerOptions } from './phrase-chunker.js';
 import { WsContext } from './ws-context.js';
-import { checkBaseUrl, checkVoiceSettings, ELEVENLABS_PROVIDER_ID, multiStreamUrl, planOutput, wireVoiceSettings, type ElevenLabsVoiceSettings } from './wire.js';
+import { checkBaseUrl, checkVoiceSettings, ELEVENLABS_BASE_URL, ELEVENLABS_PROVIDER_ID, multiStreamUrl, planOutput, wireVoiceSettings, type ElevenLabsVoiceSettings } from './wire.js';
 
 /** Contexts ElevenLabs allows on one `multi-stream-input` socket. */
 export const ELEVENLABS_MAX_CONTEXTS_PER_SOCKET = 5;
@@ -214,7 +214,7 @@ function resolveOptions(options: ElevenLabsTtsOptions): ResolvedOptions {
   const where = 'createElevenLabsTts';
   if (typeof options.apiKey !== 'string' || options.apiKey.length === 0) throw new TypeError(`${where}: apiKey is required; pass the ElevenLabs API key (e.g. process.env.ELEVENLABS_API_KEY)`);
   if (!options.clock) throw new TypeError(`${where}: clock is required; pass realClock (or a simulated clock in tests)`);
-  const baseURL = options.baseURL ?? 'https://api.elevenlabs.io';
+  const baseURL = options.baseURL ?? ELEVENLABS_BASE_URL;
   checkBaseUrl(where, baseURL);
   const voiceSettings = options.voiceSettings ?? {};
   checkVoiceSettings(where, voiceSettings);

@@ -15,6 +15,9 @@ import type { CharAlignment } from '../types.js';
 /** Provider id used in errors and metrics. */
 export const ELEVENLABS_PROVIDER_ID = 'elevenlabs';
 
+/** ElevenLabs' API, the default `baseURL` (the socket URL is derived from it, `https` -> `wss`). */
+export const ELEVENLABS_BASE_URL = 'https://api.elevenlabs.io';
+
 /** Output formats this adapter asks for: raw audio it can decode without a codec. */
 export type ElevenLabsOutputFormat = 'ulaw_8000' | 'pcm_16000' | 'pcm_22050' | 'pcm_24000' | 'pcm_44100' | 'pcm_48000';
 
