@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { formatDiagnostic } from '../runtime/dsl/index.js';
-import { listElevenLabsVoices } from '../runtime/providers/elevenlabs/index.js';
-import { listOpenAiModels } from '../runtime/providers/openai/chat-llm.js';
-import { validatePaths, validatePathsOnline, type ValidationReport } from '../runtime/project/validate-paths.js';
+import { validatePaths, type ValidationReport } from '../runtime/project/validate-paths.js';
 import { EXIT, type CliIO } from './io.js';
 
 interface ValidateOptions {
@@ -41,21 +39,34 @@ Examples:
     )
     .action(async (paths: string[], options: ValidateOptions) => {
       const report = options.online
-        ? await validatePathsOnline(paths, {
-            cwd: io.cwd,
-            online: {
-              env: io.env,
-              listVoices: (target) => listElevenLabsVoices({ ...target, timeoutS: ONLINE_TIMEOUT_S }),
-              listModels: (target) => listOpenAiModels({ ...target, timeoutMs: ONLINE_TIMEOUT_S * 1000, id: 'openai' }),
-            },
-            // Progress on stderr, so `--json` output stays one document.
-            ...(options.quiet ? {} : { onProgress: (file: string, index: number, total: number) => io.stderr.write(`checking ${file} online (${index + 1}/${total})\n`) }),
-          })
+        ? await validateOnline(paths, options, io)
         : validatePaths(paths, { cwd: io.cwd });
       if (options.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else printText(report, io, options.quiet === true);
       setExitCode(exitCodeOf(report));
     });
+}
+
+/**
+ * `--online`. The provider SDKs (the ElevenLabs one alone takes about 1.5 s to load) are imported here, so
+ * every other command, and `validate` without it, starts without them.
+ */
+async function validateOnline(paths: string[], options: ValidateOptions, io: CliIO): Promise<ValidationReport> {
+  const [{ validatePathsOnline }, { listElevenLabsVoices }, { listOpenAiModels }] = await Promise.all([
+    import('../runtime/project/validate-online.js'),
+    import('../runtime/providers/elevenlabs/index.js'),
+    import('../runtime/providers/openai/chat-llm.js'),
+  ]);
+  return validatePathsOnline(paths, {
+    cwd: io.cwd,
+    online: {
+      env: io.env,
+      listVoices: (target) => listElevenLabsVoices({ ...target, timeoutS: ONLINE_TIMEOUT_S }),
+      listModels: (target) => listOpenAiModels({ ...target, timeoutMs: ONLINE_TIMEOUT_S * 1000, id: 'openai' }),
+    },
+    // Progress on stderr, so `--json` output stays one document.
+    ...(options.quiet ? {} : { onProgress: (file: string, index: number, total: number) => io.stderr.write(`checking ${file} online (${index + 1}/${total})\n`) }),
+  });
 }
 
 function exitCodeOf(report: ValidationReport): number {

@@ -17,7 +17,7 @@
  * error, except for self-hosted `openai-compatible` profiles, which may well be reachable only where the
  * agent runs: a warning, and their model ids go unchecked. So is an endpoint that does not list its models.
  */
-import { REALTIME_PROFILE, type AgentSpec, type Diagnostic, type DiagnosticCode } from '../dsl/index.js';
+import { REALTIME_PROFILE, sortDiagnostics, type AgentSpec, type Diagnostic, type DiagnosticCode } from '../dsl/index.js';
 import { dottedPath, parseYamlSource, type DocPath } from '../dsl/yaml-source.js';
 import type { ElevenLabsVoice } from '../providers/elevenlabs/tts-rest-fallback.js';
 import { ELEVENLABS_BASE_URL } from '../providers/elevenlabs/wire.js';
@@ -25,6 +25,7 @@ import { ProviderError } from '../providers/errors.js';
 import { OPENAI_BASE_URL } from '../providers/openai/chat-llm.js';
 import { envReferenceName, resolveSecret } from '../providers/secrets.js';
 import { didYouMean } from '../util/did-you-mean.js';
+import { collect, summarise, type ValidationReport } from './validate-paths.js';
 
 /** What the online checks use; injected so tests can point them at loopback mocks. */
 export interface OnlineCheckOptions {
@@ -34,6 +35,28 @@ export interface OnlineCheckOptions {
   readonly listVoices: (target: { readonly apiKey: string; readonly baseURL?: string }) => Promise<ElevenLabsVoice[]>;
   /** Lists the model ids of an OpenAI-compatible endpoint (`listOpenAiModels` in the CLI); no key: none sent. */
   readonly listModels: (target: { readonly apiKey?: string; readonly baseURL?: string }) => Promise<string[]>;
+}
+
+/**
+ * {@link validatePaths}, then the online checks ({@link checkAgentOnline}) on every file that passed: keys in
+ * the environment and accepted, model and voice ids offered. `onProgress` hears of each file before its checks run.
+ */
+export async function validatePathsOnline(
+  paths: readonly string[],
+  options: { cwd: string; online: OnlineCheckOptions; onProgress?: (file: string, index: number, total: number) => void },
+): Promise<ValidationReport> {
+  const offline = collect(paths, options);
+  const files = [...offline.files];
+  const valid = files.filter((file) => offline.sources.has(file.file));
+  for (const [index, file] of valid.entries()) {
+    const { text, spec } = offline.sources.get(file.file)!;
+    options.onProgress?.(file.file, index, valid.length);
+    const online = await checkAgentOnline(file.file, text, spec, options.online);
+    if (online.length === 0) continue;
+    const diagnostics = sortDiagnostics([...file.diagnostics, ...online]);
+    files[files.indexOf(file)] = { ...file, ok: !diagnostics.some((d) => d.severity === 'error'), diagnostics };
+  }
+  return summarise(files, offline.ioErrors);
 }
 
 /** A key the agent's providers resolve when a call starts, and where it is written. */

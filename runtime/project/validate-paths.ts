@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { loadAgent, sortDiagnostics, type AgentSpec, type Diagnostic } from '../dsl/index.js';
-import { checkAgentOnline, type OnlineCheckOptions } from './validate-online.js';
+import { loadAgent, type AgentSpec, type Diagnostic } from '../dsl/index.js';
 
 /** The result of checking one agent file. */
 export interface FileReport {
@@ -36,7 +35,7 @@ export function validatePaths(paths: readonly string[], options: { cwd: string }
 }
 
 /** The offline report, and the text and spec of every valid file (for the online checks). */
-function collect(paths: readonly string[], options: { cwd: string }): { files: FileReport[]; ioErrors: number; sources: Map<string, { text: string; spec: AgentSpec }> } {
+export function collect(paths: readonly string[], options: { cwd: string }): { files: FileReport[]; ioErrors: number; sources: Map<string, { text: string; spec: AgentSpec }> } {
   const sources = new Map<string, { text: string; spec: AgentSpec }>();
   const files: FileReport[] = [];
   let ioErrors = 0;
@@ -84,29 +83,8 @@ function collect(paths: readonly string[], options: { cwd: string }): { files: F
   return { files, ioErrors, sources };
 }
 
-/**
- * {@link validatePaths}, then the online checks ({@link checkAgentOnline}) on every file that passed: keys in
- * the environment and accepted, model and voice ids offered. `onProgress` hears of each file before its checks run.
- */
-export async function validatePathsOnline(
-  paths: readonly string[],
-  options: { cwd: string; online: OnlineCheckOptions; onProgress?: (file: string, index: number, total: number) => void },
-): Promise<ValidationReport> {
-  const offline = collect(paths, options);
-  const files = [...offline.files];
-  const valid = files.filter((file) => offline.sources.has(file.file));
-  for (const [index, file] of valid.entries()) {
-    const { text, spec } = offline.sources.get(file.file)!;
-    options.onProgress?.(file.file, index, valid.length);
-    const online = await checkAgentOnline(file.file, text, spec, options.online);
-    if (online.length === 0) continue;
-    const diagnostics = sortDiagnostics([...file.diagnostics, ...online]);
-    files[files.indexOf(file)] = { ...file, ok: !diagnostics.some((d) => d.severity === 'error'), diagnostics };
-  }
-  return summarise(files, offline.ioErrors);
-}
-
-function summarise(files: readonly FileReport[], ioErrors: number): ValidationReport {
+/** The report over `files`: counts, and `ok`. */
+export function summarise(files: readonly FileReport[], ioErrors: number): ValidationReport {
   const read = files.filter((f) => !f.diagnostics.some((d) => d.code === 'io-error'));
   const all = read.flatMap((f) => f.diagnostics);
   const errors = all.filter((d) => d.severity === 'error').length;
