@@ -15,6 +15,11 @@ export class BargeInTracker {
     private readonly emit: (event: CallEvent) => void,
   ) {}
 
+  /** Onset (call time) of the attempt not yet decided, if any. */
+  get pendingOnsetMs(): number | undefined {
+    return this.pending?.onsetMs;
+  }
+
   /** Caller speech began while the agent was speaking (one attempt until it is decided). */
   onset(onsetMs: number): void {
     if (this.pending) return;
@@ -32,11 +37,12 @@ export class BargeInTracker {
   }
 
   /** Playout resumed: the speech was a backchannel or noise. */
-  resumed(kind: 'false' | 'backchannel', nowMs: number): void {
+  resumed(kind: 'false' | 'backchannel', nowMs: number, reason?: string): void {
     const b = this.pending;
     this.pending = undefined;
     if (!b) return;
     b.kind = kind;
+    if (reason) b.reason = reason;
     this.report('resumed', b, nowMs);
   }
 

@@ -80,6 +80,8 @@ export class CallController {
   private cutAtMs: number | undefined;
   private lastReplyText: string | undefined;
   private lateForDiscarded = false;
+  /** The recogniser's own VAD (`capabilities.speechEvents`): is it hearing speech, and since when (call time). */
+  private readonly recogniserVad = { speaking: false, startedAtMs: -Infinity };
 
   constructor(private readonly deps: CallDeps) {
     this.spec = deps.spec;
@@ -148,6 +150,14 @@ export class CallController {
         this.send({ type: 'STT.FINAL', transcript: t });
       },
       onError: (error) => this.recordFailure('stt', error),
+      onSpeechStarted: (audioStartMs) => {
+        this.recogniserVad.speaking = true;
+        this.recogniserVad.startedAtMs = this.now();
+        this.send({ type: 'STT.SPEECH_START', audioStartMs });
+      },
+      onSpeechStopped: () => {
+        this.recogniserVad.speaking = false;
+      },
     });
   }
 
@@ -195,6 +205,16 @@ export class CallController {
     return this.deps.providers.stt.capabilities.partials;
   }
 
+  /**
+   * Whether the recogniser's own VAD has heard the pending barge-in: it hears speech now, or heard some start
+   * after the barge-in's onset. True when the recogniser has no VAD to ask (`capabilities.speechEvents`).
+   */
+  recogniserHeardBargeIn(): boolean {
+    if (!this.deps.providers.stt.capabilities.speechEvents) return true;
+    const onsetMs = this.bargeIns.pendingOnsetMs;
+    return this.recogniserVad.speaking || (onsetMs !== undefined && this.recogniserVad.startedAtMs >= onsetMs);
+  }
+
   isAgentSpeaking(): boolean {
     const snapshot = this.actor?.getSnapshot() as { hasTag(tag: string): boolean } | undefined;
     return snapshot?.hasTag('agent-speaking') ?? false;
@@ -210,7 +230,8 @@ export class CallController {
 
   resumePlayout(kind: 'false' | 'backchannel'): void {
     this.playout.resume();
-    this.bargeIns.resumed(kind, this.now());
+    const unheard = kind === 'false' && this.spec.bargeIn.confirm.serverVad && !this.recogniserHeardBargeIn();
+    this.bargeIns.resumed(kind, this.now(), unheard ? "the recogniser's VAD heard no speech" : undefined);
   }
 
   cutPlayout(options: { at: 'word-boundary' | 'immediate'; maxWordTailMs: number; fadeMs: number }): void {

@@ -44,7 +44,7 @@ export interface BargeInRecord {
   reactionMs?: number;
   /** `interrupt`: confirmed; `backchannel`: resumed after "uh-huh"; `false`: resumed after noise. */
   kind: 'interrupt' | 'backchannel' | 'false' | 'pending';
-  /** What decided it: words, duration, an interrupt phrase. */
+  /** What decided it: words, duration, an interrupt phrase; for a false one, why it was not confirmed, when known. */
   reason?: string;
   /** What the caller had heard of the agent's utterance when it was cut. */
   heardText?: string;

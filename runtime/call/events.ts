@@ -9,6 +9,8 @@ export type MachineEvent =
   | { readonly type: 'CALLER.SPEECH_END'; readonly lastSpeechMs: number }
   | { readonly type: 'STT.PARTIAL'; readonly transcript: Transcript }
   | { readonly type: 'STT.FINAL'; readonly transcript: Transcript }
+  /** The recogniser's own VAD heard caller speech start (`audioStartMs`: its audio time). */
+  | { readonly type: 'STT.SPEECH_START'; readonly audioStartMs: number }
   | { readonly type: 'REPLY.FIRST_TOKEN'; readonly profile: string }
   | { readonly type: 'REPLY.FIRST_AUDIO' }
   | { readonly type: 'REPLY.FAILED'; readonly error: ProviderError }

@@ -21,6 +21,20 @@ function utteranceText(controller: CallController, event: MachineEvent): string 
   return transcriptOf(event)?.text ?? u.final?.text ?? u.partial?.text ?? '';
 }
 
+/** What confirmed a barge-in, for the call record. */
+function bargeInReason(controller: CallController, event: MachineEvent): string {
+  switch (event.type) {
+    case 'STT.PARTIAL':
+      return `words: "${event.transcript.text}"`;
+    case 'CALLER.SPEECH_MS':
+      return `speech ${event.speechMs} ms`;
+    case 'STT.SPEECH_START':
+      return `speech ${controller.pipeline.speechMs} ms, heard by the recogniser's VAD too`;
+    default:
+      return event.type;
+  }
+}
+
 /** Named guards of the compiled chart. Parameters come from the agent YAML via the compiled config. */
 const guards = {
   speechAtLeast: ({ event }: Args, p: Params) => event.type === 'CALLER.SPEECH_MS' && event.speechMs >= Number(p.ms),
@@ -29,6 +43,8 @@ const guards = {
     const partial = transcriptOf(args.event) ?? controller.utteranceState.partial;
     const words = confidentWords(partial?.words ?? [], Number(p.minConfidence));
     if (controller.pipeline.speechMs < Number(p.minSpeechMs)) return false;
+    // A second opinion: the recogniser's VAD must have heard the caller too (it never starts a barge-in).
+    if (p.serverVad === true && !controller.recogniserHeardBargeIn()) return false;
     // A recogniser with no live partials (Realtime segments) gives words only after the caller stops:
     // waiting for them would let the pause time out mid-interruption, so duration decides.
     if (!controller.sttHasPartials) return words.length === 0 || !mayBeBackchannel(words, p.backchannels as string[]);
@@ -76,10 +92,7 @@ const actions = {
   cutPlayout: (args: Args, p: Params) => c(args).cutPlayout(p as { at: 'word-boundary' | 'immediate'; maxWordTailMs: number; fadeMs: number }),
   clearTransport: (args: Args) => c(args).clearTransport(),
   truncateToHeard: (args: Args) => c(args).truncateToHeard(),
-  recordBargeIn: (args: Args) => {
-    const e = args.event;
-    c(args).recordBargeIn(e.type === 'STT.PARTIAL' ? `words: "${e.transcript.text}"` : e.type === 'CALLER.SPEECH_MS' ? `speech ${e.speechMs} ms` : e.type);
-  },
+  recordBargeIn: (args: Args) => c(args).recordBargeIn(bargeInReason(c(args), args.event)),
   discardUtterance: (args: Args) => c(args).discardUtterance(),
   queueGreeting: enqueueActions(({ context, enqueue }: { context: CallContext; enqueue: { raise(e: MachineEvent): void } }) => {
     context.controller.queueGreeting();

@@ -49,7 +49,8 @@ export function agentRegion(spec: AgentSpec): StateNodeConfig {
   };
   // Parameters are built field by field so the JSON does not depend on the key order of the YAML.
   const { minSpeechMs, minWords, minConfidence } = bargeIn.confirm;
-  const confirmParams = { minSpeechMs, minWords, minConfidence, backchannels: [...bargeIn.backchannels] };
+  const serverVad = bargeIn.confirm.serverVad && recogniserRunsVad(spec);
+  const confirmParams = { minSpeechMs, minWords, minConfidence, serverVad, backchannels: [...bargeIn.backchannels] };
   const { at, maxWordTailMs, fadeMs } = bargeIn.cut;
   const paused: StateNodeConfig = {
     tags: ['agent-speaking', 'barge-in-pending'],
@@ -60,6 +61,15 @@ export function agentRegion(spec: AgentSpec): StateNodeConfig {
     on: {
       'STT.PARTIAL': [interruptPhraseTransition(spec), { guard: { type: 'bargeInConfirmed', params: confirmParams }, target: 'interrupted' }],
       'CALLER.SPEECH_MS': { guard: { type: 'bargeInConfirmed', params: confirmParams }, target: 'interrupted' },
+      ...(serverVad
+        ? {
+            'STT.SPEECH_START': {
+              guard: { type: 'bargeInConfirmed', params: confirmParams },
+              target: 'interrupted',
+              description: "The recogniser's own VAD heard the caller too (confirm.serverVad): confirm if the rest holds.",
+            },
+          }
+        : {}),
       'CALLER.SPEECH_END': {
         guard: { type: 'utteranceIsBackchannel', params: { backchannels: [...bargeIn.backchannels] } },
         target: 'speaking',
@@ -113,6 +123,15 @@ export function agentRegion(spec: AgentSpec): StateNodeConfig {
       },
     },
   };
+}
+
+/**
+ * Whether the agent's recogniser runs a VAD of its own and reports it: the Realtime session (dualplex,
+ * speech-to-speech) or the cascade transcription session with server turn detection.
+ */
+export function recogniserRunsVad(spec: AgentSpec): boolean {
+  if (spec.inference.mode !== 'cascade') return (spec.inference.realtime?.turnDetection ?? 'local') !== 'local';
+  return spec.stt.provider === 'openai' && spec.stt.turnDetection !== 'local';
 }
 
 function interruptPhraseTransition(spec: AgentSpec): TransitionConfig {

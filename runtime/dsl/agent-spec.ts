@@ -127,7 +127,7 @@ export interface BargeInSpec {
   readonly onSpeechStart: OnSpeechStart;
   readonly duckGainDb: number;
   readonly pauseAfterMs: number;
-  readonly confirm: { readonly minSpeechMs: number; readonly minWords: number; readonly minConfidence: number };
+  readonly confirm: { readonly minSpeechMs: number; readonly minWords: number; readonly minConfidence: number; readonly serverVad: boolean };
   readonly backchannels: readonly string[];
   readonly interruptPhrases: readonly string[];
   readonly falseInterruption: { readonly resumeAfterMs: number };

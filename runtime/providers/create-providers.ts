@@ -65,7 +65,7 @@ export async function createProviders(spec: AgentSpec, ctx: ProviderContext): Pr
   }
 
   const stt: SpeechToText = channel
-    ? realtimeSpeechToText(channel, { commitOnEndOfSpeech: realtime?.turnDetection === 'local' })
+    ? realtimeSpeechToText(channel, { turnDetection: realtime?.turnDetection ?? 'local' })
     : realtimeTranscriptionStt({
         apiKey: secret(spec.stt.apiKey, 'openai', 'stt.apiKey', 'openai-transcribe'),
         ...(spec.stt.baseURL ? { baseURL: spec.stt.baseURL } : {}),

@@ -39,6 +39,13 @@ export interface SttHooks {
   onPartial(transcript: Transcript): void;
   onFinal(transcript: Transcript): void;
   onError(error: ProviderError): void;
+  /**
+   * A recogniser that runs its own VAD (`capabilities.speechEvents`) heard speech start, at this many ms of audio
+   * since its stream (or its current session) started.
+   */
+  onSpeechStarted?(audioStartMs: number): void;
+  /** The recogniser's own VAD heard speech end, at this many ms of audio since its stream (or session) started. */
+  onSpeechStopped?(audioEndMs: number): void;
 }
 
 /** An open recognition stream for one call. */
@@ -63,6 +70,11 @@ export interface SpeechToText {
     readonly partials: boolean;
     readonly wordConfidence: boolean;
     readonly languageIdentification: boolean;
+    /**
+     * The recogniser runs its own VAD and reports it (`onSpeechStarted`/`onSpeechStopped`): OpenAI Realtime with
+     * `server_vad`/`semantic_vad`. Barge-in can then wait for it to hear the caller too (`bargeIn.confirm.serverVad`).
+     */
+    readonly speechEvents: boolean;
   };
   start(options: { readonly language: string; readonly languageHints: readonly string[]; readonly sampleRate: number }, hooks: SttHooks): SttStream;
 }

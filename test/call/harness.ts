@@ -59,6 +59,8 @@ export interface HarnessOptions {
   readonly playoutDelayMs?: number;
   /** Clock granularity between frames, ms (default 5). */
   readonly stepMs?: number;
+  /** The recogniser reports its own VAD's speech events, this many ms of audio late (see `createScriptedStt`). */
+  readonly sttSpeechEventsDelayMs?: number;
 }
 
 /** Creates a call with fakes and returns the controls a scenario needs. */
@@ -69,7 +71,7 @@ export function createHarness(options: HarnessOptions = {}) {
   if (!loaded.ok) throw new Error('harness agent invalid:\n' + loaded.diagnostics.map(formatDiagnostic).join('\n'));
   const spec = loaded.spec;
   const clock = createSimulatedClock();
-  const stt = createScriptedStt();
+  const stt = createScriptedStt(options.sttSpeechEventsDelayMs !== undefined ? { speechEventsDelayMs: options.sttSpeechEventsDelayMs } : {});
   const tts = createFakeTts({ clock, ...options.tts });
   const llms = new Map<string, ReturnType<typeof createFakeLlm>>();
   const llmFor = (profile: string): LanguageModel => {

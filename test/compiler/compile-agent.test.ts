@@ -284,6 +284,33 @@ describe('compiled numbers come from the YAML', () => {
     expect(transitionsInto(enabled.machine, [...RESPONDING, 'paused'])).toEqual(['active.agent.responding.speaking CALLER.SPEECH_MS']);
   });
 
+  it("waits for the recogniser's VAD in paused only when the recogniser runs one and confirm.serverVad is on", () => {
+    const paused = (edit: (doc: Record<string, any>) => void, file = 'receptionist.yaml') => stateAt(variant(file, edit).machine, [...RESPONDING, 'paused']);
+    const serverStt = (doc: Record<string, any>) => {
+      doc.inference.realtime.turnDetection = 'server_vad';
+    };
+    const heard = paused(serverStt).on?.['STT.SPEECH_START'];
+    expect(heard).toMatchObject({ guard: { type: 'bargeInConfirmed', params: { serverVad: true, minSpeechMs: 250 } }, target: 'interrupted' });
+    expect(paused(serverStt).on?.['CALLER.SPEECH_MS']).toMatchObject({ guard: { params: { serverVad: true } } });
+
+    const local = paused(() => {});
+    expect(local.on?.['STT.SPEECH_START']).toBeUndefined();
+    expect(local.on?.['CALLER.SPEECH_MS']).toMatchObject({ guard: { params: { serverVad: false } } });
+    const off = paused((doc) => {
+      serverStt(doc);
+      doc.bargeIn.confirm.serverVad = false;
+    });
+    expect(off.on?.['STT.SPEECH_START']).toBeUndefined();
+
+    // Cascade: the transcription session's own turn detection.
+    const cascade = (turnDetection: string) =>
+      paused((doc) => {
+        doc.stt = { provider: 'openai', model: 'gpt-4o-transcribe', turnDetection };
+      }, 'dispatch.yaml').on?.['STT.SPEECH_START'];
+    expect(cascade('semantic_vad')).toMatchObject({ guard: { params: { serverVad: true } } });
+    expect(cascade('local')).toBeUndefined();
+  });
+
   it('starts a draft on the endpoint only with turnTaking.preemptiveGeneration', () => {
     const endpointing = ['active', 'turn', 'endpointing'];
     const on = stateAt(compileAgent(load('receptionist.yaml').spec).machine, endpointing);

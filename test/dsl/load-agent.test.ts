@@ -64,7 +64,7 @@ describe('defaults', () => {
   it('fills in barge-in defaults', () => {
     expect(spec.bargeIn.pauseAfterMs).toBe(80);
     expect(spec.bargeIn.onSpeechStart).toBe('pause');
-    expect(spec.bargeIn.confirm).toEqual({ minSpeechMs: 250, minWords: 1, minConfidence: 0.6 });
+    expect(spec.bargeIn.confirm).toEqual({ minSpeechMs: 250, minWords: 1, minConfidence: 0.6, serverVad: true });
     expect(spec.bargeIn.backchannels).toContain('uh-huh');
     expect(spec.bargeIn.interruptPhrases).toContain('stop');
   });

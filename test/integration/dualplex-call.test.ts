@@ -33,12 +33,12 @@ prompt: { system: You are the front desk of a dental clinic. Be brief. }
 `;
 }
 
-async function startDualplex(seen: MockReplyContext[]): Promise<{ mocks: Mocks; rig: CallRig }> {
+async function startDualplex(seen: MockReplyContext[], turnDetection = 'local'): Promise<{ mocks: Mocks; rig: CallRig }> {
   mocks = await startMocks({
     realtime: { transcripts: ['Could you tell me your opening hours?', 'And do you have parking nearby?'], reply: scriptedReply(seen), deltaIntervalMs: 60 },
     elevenlabs: {},
   });
-  rig = await startCall({ yaml: agentYaml(mocks), ca: mocks.realtime!.ca });
+  rig = await startCall({ yaml: agentYaml(mocks).replace('turnDetection: local', `turnDetection: ${turnDetection}`), ca: mocks.realtime!.ca });
   return { mocks, rig };
 }
 
@@ -116,6 +116,37 @@ describe('a dualplex call through the real adapters', () => {
       ['assistant', PARKING, false],
     ]);
     expect(record.turns.map((turn) => turn.outcome)).toEqual(['interrupted', 'answered']);
+    expect(record.failures).toEqual([]);
+    expect(mockViolations(mocks)).toEqual([]);
+  });
+
+  it("with turnDetection: server_vad, confirms a barge-in only once the server's VAD hears it too", async () => {
+    const { mocks, rig } = await startDualplex([], 'server_vad');
+    const { transport } = rig;
+    void rig.say(fixtureSpeech('speech-en-female', 40, 1100));
+    const first = await rig.until('the first reply to reach the transport', () => rig.utteranceStart(1), 5000);
+    await rig.until('500 ms of the first reply to be heard', () => heardMsFrom(transport, first) >= 500);
+    const realtime = mocks.realtime!.connections[0]!;
+    expect(realtime.received[0]).toMatchObject({ type: 'session.update', session: { audio: { input: { turn_detection: { type: 'server_vad', create_response: false, interrupt_response: false } } } } });
+    const speechStarts = () => ofType(realtime.sent, 'input_audio_buffer.speech_started').length;
+    expect(speechStarts()).toBe(1);
+
+    // Speech at a third of its level: loud enough for our VAD to pause playout, too quiet for the mock's
+    // energy VAD (RMS > 2500), which stands in for a server VAD that rejects it as noise.
+    const quiet = fixtureSpeech('speech-en-female', 2180, 2900).map((sample) => Math.round(sample * 0.3));
+    void rig.say(quiet);
+    const resumed = await rig.until('playout to resume', () => rig.events.find((e) => e.type === 'barge-in' && e.decision === 'resumed'), 5000);
+    expect(resumed.type === 'barge-in' && resumed.record).toMatchObject({ kind: 'false', reason: "the recogniser's VAD heard no speech" });
+    expect(speechStarts()).toBe(1);
+    expect(ofType(realtime.received, 'response.cancel')).toEqual([]);
+
+    // The same words at their own level: the server hears them too, and the barge-in is confirmed.
+    void rig.say(fixtureSpeech('speech-en-female', 2180, 2900));
+    const interrupted = await rig.until('the barge-in to be confirmed', () => rig.events.find((e) => e.type === 'barge-in' && e.decision === 'interrupted'), 5000);
+    expect(speechStarts()).toBe(2);
+    expect(interrupted.type === 'barge-in' && interrupted.record.kind).toBe('interrupt');
+    const record = await rig.end();
+    expect(record.bargeIns.map((b) => b.kind)).toEqual(['false', 'interrupt']);
     expect(record.failures).toEqual([]);
     expect(mockViolations(mocks)).toEqual([]);
   });

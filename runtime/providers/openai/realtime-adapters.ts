@@ -17,10 +17,10 @@ import { ProviderError } from '../errors.js';
 import { takeDelta } from '../llm-deltas.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import type { LanguageModel, LlmDelta, LlmRequest, SttHooks } from '../types.js';
-import type { OpenAiRealtime, OpenAiRealtimeHooks, OpenAiRealtimeSession } from './realtime.js';
-import type { RealtimeSpeechToText, RealtimeSttHooks, RealtimeSttStream } from './realtime-transcription.js';
+import type { OpenAiRealtime, OpenAiRealtimeHooks, OpenAiRealtimeSession, RealtimeTurnDetection } from './realtime.js';
+import type { RealtimeSpeechToText, RealtimeSttStream } from './realtime-transcription.js';
 
-export { realtimeTranscriptionStt, type RealtimeSpeechToText, type RealtimeSttHooks, type RealtimeSttStream, type RealtimeTranscriptionSttOptions } from './realtime-transcription.js';
+export { realtimeTranscriptionStt, type RealtimeSpeechToText, type RealtimeSttStream, type RealtimeTranscriptionSttOptions } from './realtime-transcription.js';
 
 /** One call's Realtime session, shared by the STT and LLM adapters. */
 export interface RealtimeChannel {
@@ -138,23 +138,26 @@ export function createRealtimeChannel(inference: OpenAiRealtime, options: Realti
 export function realtimeSpeechToText(
   channel: RealtimeChannel,
   adapterOptions: {
-    /** Commit the caller's audio when the runtime's VAD hears the end of speech (turn detection `local`). Default: false. */
-    readonly commitOnEndOfSpeech?: boolean;
+    /**
+     * Who ends the caller's turns in the channel's session. `local` (the default): the runtime's VAD, and its end
+     * of speech commits the audio. `server_vad`/`semantic_vad`: the server, whose speech events are reported.
+     */
+    readonly turnDetection?: RealtimeTurnDetection;
   } = {},
 ): RealtimeSpeechToText {
+  const serverVad = (adapterOptions.turnDetection ?? 'local') !== 'local';
   return {
     id: `${channel.inference.id}-stt`,
     // Realtime transcribes committed audio: words come after the caller stops, not while they speak.
-    capabilities: { partials: false, wordConfidence: true, languageIdentification: false },
-    start(options, hooks: SttHooks | RealtimeSttHooks): RealtimeSttStream {
+    capabilities: { partials: false, wordConfidence: true, languageIdentification: false, speechEvents: serverVad },
+    start(options, hooks: SttHooks): RealtimeSttStream {
       channel.open({ language: options.language, sampleRate: options.sampleRate });
       // Always the channel's current session: after a drop and reconnect, audio goes to the new one.
       const current = () => channel.session;
-      const speech = hooks as RealtimeSttHooks;
       const unsubscribe = channel.subscribe({
         onTranscript: (transcript) => (transcript.final ? hooks.onFinal(transcript) : hooks.onPartial(transcript)),
-        onSpeechStarted: (ms) => speech.onSpeechStarted?.(ms),
-        onSpeechStopped: (ms) => speech.onSpeechStopped?.(ms),
+        onSpeechStarted: (ms) => hooks.onSpeechStarted?.(ms),
+        onSpeechStopped: (ms) => hooks.onSpeechStopped?.(ms),
         onError: (error) => hooks.onError(error),
       });
       return {
@@ -164,7 +167,7 @@ export function realtimeSpeechToText(
           current()?.setLanguage(language);
         },
         commit: () => current()?.commitAudio(),
-        ...(adapterOptions.commitOnEndOfSpeech ? { endOfSpeech: () => current()?.commitAudio() } : {}),
+        ...(!serverVad ? { endOfSpeech: () => current()?.commitAudio() } : {}),
         close() {
           unsubscribe();
           channel.close();

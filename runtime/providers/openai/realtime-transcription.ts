@@ -14,19 +14,12 @@ import OpenAI from 'openai';
 import type { SessionUpdateEvent } from 'openai/resources/realtime/realtime';
 import type { ClientOptions } from 'ws';
 import type { Pcm16, SpeechToText, SttHooks, SttStream } from '../types.js';
+import { OPENAI_BASE_URL } from './chat-llm.js';
 import { InputEncoder, wireFormatObject, type RealtimeWireFormat } from './realtime-audio.js';
 import { RealtimeConnection, type InboundEvent } from './realtime-connection.js';
 import { BENIGN_ERROR_CODES } from './realtime-errors.js';
 import { TranscriptAssembler, transcriptionLanguage } from './realtime-transcripts.js';
 import { isLiveTranscriptionModel } from './transcription-models.js';
-
-/** STT callbacks plus the server's speech events (for barge-in beside local VAD). */
-export interface RealtimeSttHooks extends SttHooks {
-  /** The server heard speech start, at this many ms of audio since the stream started. */
-  onSpeechStarted?(audioStartMs: number): void;
-  /** The server heard speech end, at this many ms of audio since the stream started. */
-  onSpeechStopped?(audioEndMs: number): void;
-}
 
 /** A recognition stream whose audio can be committed (turned into a transcribed utterance) on demand. */
 export interface RealtimeSttStream extends SttStream {
@@ -34,9 +27,9 @@ export interface RealtimeSttStream extends SttStream {
   commit(): void;
 }
 
-/** A {@link SpeechToText} whose streams take {@link RealtimeSttHooks} and can be committed. */
+/** A {@link SpeechToText} whose streams can be committed. */
 export interface RealtimeSpeechToText extends SpeechToText {
-  start(options: Parameters<SpeechToText['start']>[0], hooks: SttHooks | RealtimeSttHooks): RealtimeSttStream;
+  start(options: Parameters<SpeechToText['start']>[0], hooks: SttHooks): RealtimeSttStream;
 }
 
 /** Options of {@link realtimeTranscriptionStt}. */
@@ -82,15 +75,15 @@ export function realtimeTranscriptionStt(options: RealtimeTranscriptionSttOption
   const logprobs = options.logprobs ?? !options.model.startsWith('whisper');
   const live = isLiveTranscriptionModel(options.model);
   const detection = options.turnDetection ?? (live ? 'local' : 'server_vad');
-  const client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL ?? 'https://api.openai.com/v1' });
+  const client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL ?? OPENAI_BASE_URL });
   const transcription = (language: string) => ({ model: options.model, language: transcriptionLanguage(language), ...(options.prompt ? { prompt: options.prompt } : {}) });
 
   return {
     id,
     // Segment models transcribe committed audio, so their words come after the caller stops; live models
     // stream words while the caller speaks, which barge-in confirmation and preemptive drafts can use.
-    capabilities: { partials: live, wordConfidence: logprobs, languageIdentification: false },
-    start(startOptions, hooks: RealtimeSttHooks) {
+    capabilities: { partials: live, wordConfidence: logprobs, languageIdentification: false, speechEvents: detection !== 'local' },
+    start(startOptions, hooks: SttHooks) {
       let language = startOptions.language;
       const encoder = new InputEncoder(format, startOptions.sampleRate);
       const transcripts = new TranscriptAssembler(() => language);

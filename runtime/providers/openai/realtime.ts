@@ -13,9 +13,9 @@
  * Turn taking stays ours: with `turnDetection: 'local'` the server does no VAD (`turn_detection: null`) and we
  * commit and ask for responses; with `server_vad`/`semantic_vad` the server cuts and commits the caller's audio
  * and reports its speech events through the hooks (`onSpeechStarted`/`onSpeechStopped`), but it never answers
- * or interrupts on its own (`create_response: false`, `interrupt_response: false`). The call runtime does not
- * use those speech events yet: barge-in runs on the local, echo-gated VAD (the server's VAD hears the agent's
- * own echo on a phone line).
+ * or interrupts on its own (`create_response: false`, `interrupt_response: false`). A barge-in starts on the
+ * local, echo-gated VAD only (the server's VAD hears the agent's own echo on a phone line); the server's speech
+ * start is a second opinion before it is confirmed (`bargeIn.confirm.serverVad`, see runtime/call).
  *
  * Wire shapes follow openai-node v6 `src/resources/realtime/realtime.ts` (GA); the beta names of output
  * events (`response.text.delta`, `response.audio.delta`, `response.audio_transcript.delta`) are accepted too.
@@ -27,6 +27,7 @@ import { SUPPORTED_SAMPLE_RATES } from '../../audio/resampler.js';
 import type { Clock } from '../../util/clock.js';
 import type { ProviderError } from '../errors.js';
 import type { ChatMessage, RealtimeHooks, RealtimeInference, RealtimeSession } from '../types.js';
+import { OPENAI_BASE_URL } from './chat-llm.js';
 import { wireFormatObject, type RealtimeWireFormat } from './realtime-audio.js';
 import { OpenAiRealtimeSessionImpl } from './realtime-session.js';
 import { transcriptionLanguage } from './realtime-transcripts.js';
@@ -187,7 +188,7 @@ export function createOpenAiRealtime(options: OpenAiRealtimeOptions): OpenAiReal
   const config: ResolvedRealtimeConfig = {
     ...options,
     id: options.id ?? 'openai-realtime',
-    client: new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL ?? 'https://api.openai.com/v1' }),
+    client: new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL ?? OPENAI_BASE_URL }),
     stallTimeoutMs: options.stallTimeoutMs ?? 15_000,
     alignmentMsPerChar: options.alignmentMsPerChar ?? 70,
     transcriptionLogprobs: options.transcriptionLogprobs ?? !options.transcriptionModel.startsWith('whisper'),

@@ -46,6 +46,13 @@ export interface RevealRecognizerOptions {
   readonly id: string;
   /** Audio time one pushed frame stands for, ms. */
   frameMs(frame: Pcm16, sampleRate: number): number;
+  /**
+   * Run a VAD of the recogniser's own, like a Realtime session with `server_vad`: each utterance's speech start
+   * and stop are reported (`onSpeechStarted`/`onSpeechStopped`) this many ms of audio after its first word
+   * starts and its last word ends. Only words are heard: audio with no utterance scheduled (noise) is not.
+   * Default: no speech events.
+   */
+  readonly speechEventsDelayMs?: number;
 }
 
 /** A {@link SpeechToText} that reveals scheduled utterances; counters and flags describe the latest stream started. */
@@ -67,6 +74,8 @@ export interface RevealRecognizer extends SpeechToText {
 interface Scheduled extends TimedUtterance {
   /** Words revealed so far. */
   revealed: number;
+  /** Speech events reported so far: 0 none, 1 started, 2 started and stopped. */
+  speechEvents: 0 | 1 | 2;
 }
 
 interface StreamState extends RevealStream {
@@ -80,6 +89,7 @@ interface StreamState extends RevealStream {
   readonly utterances: Scheduled[];
   queueEndMs: number;
   pendingError?: ProviderError;
+  readonly speechEventsDelayMs: number | undefined;
 }
 
 /** Creates the shared recogniser core; providers add their own control methods on top. */
@@ -89,9 +99,9 @@ export function createRevealRecognizer(options: RevealRecognizerOptions): Reveal
   let streamsStarted = 0;
   return {
     id,
-    capabilities: { partials: true, wordConfidence: true, languageIdentification: true },
+    capabilities: { partials: true, wordConfidence: true, languageIdentification: true, speechEvents: options.speechEventsDelayMs !== undefined },
     start(startOptions, hooks) {
-      const state = createState(hooks, startOptions.language, startOptions.sampleRate);
+      const state = createState(hooks, startOptions.language, startOptions.sampleRate, options.speechEventsDelayMs);
       latest = state;
       streamsStarted++;
       return createStream(state, options.frameMs);
@@ -118,9 +128,10 @@ export function createRevealRecognizer(options: RevealRecognizerOptions): Reveal
   };
 }
 
-function createState(hooks: SttHooks, language: string, sampleRate: number): StreamState {
+function createState(hooks: SttHooks, language: string, sampleRate: number, speechEventsDelayMs: number | undefined): StreamState {
   const state: StreamState = {
     hooks,
+    speechEventsDelayMs,
     sampleRate,
     language,
     frames: 0,
@@ -130,7 +141,7 @@ function createState(hooks: SttHooks, language: string, sampleRate: number): Str
     utterances: [],
     queueEndMs: 0,
     schedule(utterance) {
-      state.utterances.push({ ...utterance, revealed: 0 });
+      state.utterances.push({ ...utterance, revealed: 0, speechEvents: 0 });
       state.queueEndMs = Math.max(state.queueEndMs, utterance.finalAtMs);
     },
     failNext(error) {
@@ -169,6 +180,7 @@ function createStream(state: StreamState, frameMs: RevealRecognizerOptions['fram
 function advance(state: StreamState, nowMs: number): void {
   const utterance = state.utterances[0];
   if (!utterance) return;
+  reportSpeech(state, utterance, nowMs);
   if (nowMs >= utterance.finalAtMs) {
     state.utterances.shift();
     state.hooks.onFinal(transcriptOf(utterance, utterance.words.length, true));
@@ -179,6 +191,24 @@ function advance(state: StreamState, nowMs: number): void {
   if (revealed === utterance.revealed) return;
   utterance.revealed = revealed;
   state.hooks.onPartial(transcriptOf(utterance, revealed, false));
+}
+
+/** The recogniser's own VAD (`speechEventsDelayMs`): speech start and stop of `utterance`, once each, in order. */
+function reportSpeech(state: StreamState, utterance: Scheduled, nowMs: number): void {
+  const delayMs = state.speechEventsDelayMs;
+  const first = utterance.words[0];
+  const last = utterance.words[utterance.words.length - 1];
+  if (delayMs === undefined || !first || !last) return;
+  // By the final at the latest, the VAD has heard both ends.
+  const due = (atMs: number) => nowMs >= Math.min(atMs + delayMs, utterance.finalAtMs);
+  if (utterance.speechEvents === 0 && due(first.startMs)) {
+    utterance.speechEvents = 1;
+    state.hooks.onSpeechStarted?.(first.startMs);
+  }
+  if (utterance.speechEvents === 1 && due(last.endMs)) {
+    utterance.speechEvents = 2;
+    state.hooks.onSpeechStopped?.(last.endMs);
+  }
 }
 
 function transcriptOf(utterance: TimedUtterance, count: number, final: boolean): Transcript {

@@ -39,6 +39,11 @@ export interface ScriptedUtterance {
 export interface ScriptedSttOptions {
   /** Provider id. Default: `scripted-stt`. */
   readonly id?: string;
+  /**
+   * Report speech events like a recogniser with its own VAD (Realtime `server_vad`): an utterance's start and
+   * end, this many ms of audio late. Noise (audio with no utterance) is not heard. Default: no speech events.
+   */
+  readonly speechEventsDelayMs?: number;
 }
 
 /** A {@link SpeechToText} for tests with a control API. Counters and flags describe the latest stream started. */
@@ -64,7 +69,11 @@ export interface ScriptedStt extends SpeechToText {
 
 /** Creates a {@link ScriptedStt}. */
 export function createScriptedStt(options: ScriptedSttOptions = {}): ScriptedStt {
-  const core = createRevealRecognizer({ id: options.id ?? 'scripted-stt', frameMs: () => SCRIPTED_STT_FRAME_MS });
+  const core = createRevealRecognizer({
+    id: options.id ?? 'scripted-stt',
+    frameMs: () => SCRIPTED_STT_FRAME_MS,
+    ...(options.speechEventsDelayMs !== undefined ? { speechEventsDelayMs: options.speechEventsDelayMs } : {}),
+  });
   return Object.assign(core, {
     utter(utterance: ScriptedUtterance) {
       const stream = core.openStream('utter()');
