@@ -39,12 +39,17 @@
  * turns` split that out; later turns reuse the chat mock's keep-alive connection (it keeps idle connections for
  * 120 s). One warm-up call per mode is not counted.
  *
+ * `--mocks-cpus <list>` runs the mock host under `taskset -c <list>` (Linux, util-linux). On a small VM whose
+ * scheduler packs tasks onto few vCPUs, the mock host woken by our request can preempt the call on its own vCPU
+ * inside our socket write; pinning the call elsewhere (`taskset -c 0 npm run bench:e2e -- --mocks-cpus 1`) tells
+ * that scheduling cost from the runtime's own.
+ *
  * Usage: npm run bench:e2e [-- --turns 40 --calls 4 --modes cascade,dualplex,speech-to-speech --profiles fixed,zero
- *        --mocks child|in-process --token-interval-ms 0 --stt-turn-detection local|server_vad --json --samples]
+ *        --mocks child|in-process --mocks-cpus 1 --token-interval-ms 0 --stt-turn-detection local|server_vad --json --samples]
  * `--stt-turn-detection` sets cascade's `stt.turnDetection` (default `local`: our VAD commits the caller's audio).
  * `--json` prints the JSON line only (no tables); `--samples` adds every turn to it.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { TurnRecord, TurnSpans } from '../runtime/call/call-record.js';
@@ -86,6 +91,12 @@ const profiles = PROFILES.filter((profile) => (option('profiles')?.split(',') ??
 const json = args.includes('--json');
 const withSamples = args.includes('--samples');
 const mocksInChild = option('mocks') !== 'in-process';
+/** CPUs the mock host is pinned to (`taskset -c`), if any. */
+const mocksCpus = option('mocks-cpus');
+if (mocksCpus !== undefined && !/^\d+([-,]\d+)*$/.test(mocksCpus)) {
+  process.stderr.write(`--mocks-cpus takes a taskset CPU list such as 1 or 0-1 (got ${mocksCpus})\n`);
+  process.exit(2);
+}
 /** Cascade's `stt.turnDetection` (default: the agent's default, `local`). */
 const sttTurnDetection = option('stt-turn-detection');
 if (sttTurnDetection !== undefined && !['local', 'server_vad', 'semantic_vad'].includes(sttTurnDetection)) {
@@ -261,7 +272,15 @@ function serveMocks(): void {
 
 /** Forks this file as the mock host; one request at a time (the bench awaits each). */
 function forkMockHost(): { start(mode: Mode, profile: Profile): Promise<MockHost>; close(): void } {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [...args, '--mock-host'], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const hostArgs = [fileURLToPath(import.meta.url), ...args, '--mock-host'];
+  const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc'];
+  // taskset execs node, which finds the IPC channel fork() would have given it in the inherited environment.
+  const child: ChildProcess =
+    mocksCpus === undefined ? fork(hostArgs[0]!, hostArgs.slice(1), { execArgv: process.execArgv, stdio }) : spawn('taskset', ['-c', mocksCpus, process.execPath, ...process.execArgv, ...hostArgs], { stdio });
+  child.on('error', (error) => {
+    process.stderr.write(`bench:e2e: could not start the mock host (${error.message})${mocksCpus !== undefined ? '; --mocks-cpus needs taskset (util-linux)' : ''}\n`);
+    process.exit(1);
+  });
   let waiting: { resolve(reply: HostReply): void; reject(error: Error): void } | undefined;
   child.on('message', (reply) => waiting?.resolve(reply as HostReply));
   child.on('exit', (code) => waiting?.reject(new Error(`the mock host exited (code ${code})`)));
@@ -539,7 +558,7 @@ async function main(): Promise<void> {
     p95AddedNoGcMs: addedNoGc.p95,
   }));
   if (!json) {
-    const where = mocksInChild ? 'in a child process' : 'in process';
+    const where = mocksInChild ? `in a child process${mocksCpus !== undefined ? ` on CPUs ${mocksCpus}` : ''}` : 'in process';
     process.stdout.write(`\np95 of the added latency (goal: < 5 ms), mocks ${where}:  added | without mock timers | turns with no GC pause\n`);
     const mark = (ms: number, ok: boolean) => `${String(ms).padStart(8)} ms ${ok ? 'ok  ' : 'OVER'}`;
     for (const v of verdicts) {
@@ -552,7 +571,7 @@ async function main(): Promise<void> {
   const mocksWhere = mocksInChild ? 'child-process' : 'in-process';
   // With samples, the offset lets their performance.now() times be lined up with CPU profiles (monotonic µs).
   const clock = withSamples ? { monotonicOffsetMs: MONOTONIC_OFFSET_MS } : {};
-  process.stdout.write(`${JSON.stringify({ bench: 'e2e-latency', node: process.version, mocks: mocksWhere, turnsPerMode: turnsWanted, calls, tokenIntervalMs, ...clock, results: output, verdicts })}\n`);
+  process.stdout.write(`${JSON.stringify({ bench: 'e2e-latency', node: process.version, mocks: mocksWhere, ...(mocksInChild && mocksCpus !== undefined ? { mocksCpus } : {}), turnsPerMode: turnsWanted, calls, tokenIntervalMs, ...clock, results: output, verdicts })}\n`);
 }
 
 if (args.includes('--mock-host')) serveMocks();
