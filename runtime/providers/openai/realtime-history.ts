@@ -201,7 +201,9 @@ export class ConversationMirror {
 }
 
 function matches(entry: MirrorItem, message: ChatMessage): boolean {
-  return entry.role === message.role && (entry.text === undefined || normalise(entry.text) === normalise(message.content));
+  if (entry.role !== message.role) return false;
+  // Equal strings first: every turn compares the whole history, and normalising it all each time grows with the call.
+  return entry.text === undefined || entry.text === message.content || normalise(entry.text) === normalise(message.content);
 }
 
 /** A GA message item: user and system text is `input_text`, assistant text is `output_text`. */
