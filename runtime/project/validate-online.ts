@@ -23,7 +23,8 @@ import type { ElevenLabsVoice } from '../providers/elevenlabs/tts-rest-fallback.
 import { ELEVENLABS_BASE_URL } from '../providers/elevenlabs/wire.js';
 import { ProviderError } from '../providers/errors.js';
 import { OPENAI_BASE_URL } from '../providers/openai/chat-llm.js';
-import { envReferenceName, resolveSecret } from '../providers/secrets.js';
+import { elevenLabsKey, keysNeeded, modelKey, realtimeKey, resolveKey, sttKey, type KeyUse } from '../providers/provider-keys.js';
+import { envReferenceName } from '../providers/secrets.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { collect, summarise, type ValidationReport } from './validate-paths.js';
 
@@ -60,15 +61,6 @@ export async function validatePathsOnline(
 }
 
 /** A key the agent's providers resolve when a call starts, and where it is written. */
-interface KeyUse {
-  /** The reference (`${env:NAME}`), or undefined when neither the field nor `secrets.<name>` gives one. */
-  readonly ref: string | undefined;
-  /** The field the reference is read from, as `createProviders` names it in its errors. */
-  readonly field: string;
-  /** Where a problem with it is reported: the field, else the section that needs it. */
-  readonly at: DocPath;
-  readonly provider: string;
-}
 
 /** A model id the agent sends to an OpenAI(-compatible) endpoint. */
 interface ModelUse {
@@ -108,10 +100,10 @@ function resolveKeys(file: string, spec: AgentSpec, env: OnlineCheckOptions['env
   for (const use of keysNeeded(spec)) {
     if (keys.has(use.field)) continue;
     try {
-      keys.set(use.field, resolveSecret(use.ref, { env, agentFile: file, field: use.field, provider: use.provider }));
+      keys.set(use.field, resolveKey(use, env, file));
     } catch (error) {
       keys.set(use.field, undefined);
-      // resolveSecret's message names the file; the diagnostic's position already does.
+      // resolveKey's message names the file; the diagnostic's position already does.
       report(use.at, 'missing-secret', (error as Error).message.replace(`${file}: `, ''));
     }
   }
@@ -192,45 +184,6 @@ function checkVoice(path: DocPath, id: string, voices: readonly ElevenLabsVoice[
             ? `did you mean \`${close}\`?`
             : `voices of this key: ${voices.slice(0, 5).map((voice) => `${voice.name} (\`${voice.id}\`)`).join(', ')}${voices.length > 5 ? `, and ${voices.length - 5} more` : ''}`;
   report(path, 'unknown-voice', `\`${dottedPath(path)}\`: \`${id}\` is not a voice this ElevenLabs key can use`, hint);
-}
-
-/** The keys `createProviders` resolves for this agent (see runtime/providers/create-providers.ts). */
-function keysNeeded(spec: AgentSpec): KeyUse[] {
-  const uses = [realtimeKey(spec), sttKey(spec), ...Object.keys(spec.models).map((profile) => modelKey(spec, profile)), elevenLabsKey(spec)];
-  return uses.filter((use): use is KeyUse => use !== undefined);
-}
-
-/** A provider's key: its own `apiKey` field, else `secrets.<secret>`, else none written (reported at `section`). */
-function keyOf(spec: AgentSpec, own: string | undefined, ownPath: DocPath, secret: string, section: DocPath, provider: string): KeyUse {
-  if (own !== undefined) return { ref: own, field: dottedPath(ownPath), at: ownPath, provider };
-  if (spec.secrets[secret] !== undefined) return { ref: spec.secrets[secret], field: `secrets.${secret}`, at: ['secrets', secret], provider };
-  return { ref: undefined, field: dottedPath(ownPath), at: section, provider };
-}
-
-function realtimeKey(spec: AgentSpec): KeyUse | undefined {
-  const realtime = spec.inference.realtime;
-  if (spec.inference.mode === 'cascade' || !realtime) return undefined;
-  return keyOf(spec, realtime.apiKey, ['inference', 'realtime', 'apiKey'], 'openai', ['inference', 'realtime'], 'openai-realtime');
-}
-
-function sttKey(spec: AgentSpec): KeyUse | undefined {
-  if (spec.inference.mode !== 'cascade' || spec.stt.provider !== 'openai') return undefined;
-  return keyOf(spec, spec.stt.apiKey, ['stt', 'apiKey'], 'openai', ['stt'], 'openai-transcribe');
-}
-
-function modelKey(spec: AgentSpec, profile: string): KeyUse | undefined {
-  const model = spec.models[profile];
-  if (!model || profile === REALTIME_PROFILE || model.provider === 'local') return undefined;
-  // An OpenAI-compatible endpoint without a key (a local server) needs none.
-  if (model.provider !== 'openai' && model.apiKey === undefined) return undefined;
-  return keyOf(spec, model.apiKey, ['models', profile, 'apiKey'], 'openai', ['models', profile], `openai:${profile}`);
-}
-
-/** The ElevenLabs key, when the voice or its fallback is ElevenLabs (the fallback shares `voice.apiKey`). */
-function elevenLabsKey(spec: AgentSpec): KeyUse | undefined {
-  const { voice } = spec;
-  if (voice.provider !== 'elevenlabs' && voice.fallback?.provider !== 'elevenlabs') return undefined;
-  return keyOf(spec, voice.apiKey, ['voice', 'apiKey'], 'elevenlabs', ['voice'], 'elevenlabs');
 }
 
 /** Every model id sent to an OpenAI(-compatible) endpoint, with the endpoint and key it goes with. */

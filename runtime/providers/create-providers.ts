@@ -12,7 +12,7 @@ import { createRealtimeChannel, realtimeLanguageModel, realtimeSpeechToText, rea
 import { realtimeVoice } from './openai/realtime-voice.js';
 import { withFallbackTts } from './fallback-tts.js';
 import { withResilience, withTtsResilience } from './resilient.js';
-import { resolveSecret } from './secrets.js';
+import { elevenLabsKey, modelKey, realtimeKey, resolveKey, sttKey, type KeyUse } from './provider-keys.js';
 import type { LanguageModel, SpeechToText, TextToSpeech } from './types.js';
 
 /** Where a call's providers come from and what they may use. */
@@ -40,8 +40,8 @@ export interface RealProviders extends CallProviders {
  * the variable, the agent file and the field). Retries, timeouts and metrics come from one wrapper.
  */
 export async function createProviders(spec: AgentSpec, ctx: ProviderContext): Promise<RealProviders> {
-  const secret = (ref: string | undefined, fallbackSecret: string, field: string, provider: string) =>
-    resolveSecret(ref ?? spec.secrets[fallbackSecret], { env: ctx.env, agentFile: ctx.agentFile, field: ref ? field : `secrets.${fallbackSecret}`, provider });
+  // Which key each provider sends: runtime/providers/provider-keys.ts, shared with `validate --online`.
+  const key = (use: KeyUse) => resolveKey(use, ctx.env, ctx.agentFile);
   const wire = ctx.sampleRate === 8000 ? ('pcmu' as const) : ('pcm24k' as const);
   const closers: Array<() => void> = [];
 
@@ -49,7 +49,7 @@ export async function createProviders(spec: AgentSpec, ctx: ProviderContext): Pr
   const realtime = spec.inference.realtime;
   if (spec.inference.mode !== 'cascade' && realtime) {
     const inference = createOpenAiRealtime({
-      apiKey: secret(realtime.apiKey, 'openai', 'inference.realtime.apiKey', 'openai-realtime'),
+      apiKey: key(realtimeKey(spec)!),
       ...(realtime.baseURL ? { baseURL: realtime.baseURL } : {}),
       model: realtime.model,
       transcriptionModel: realtime.transcriptionModel,
@@ -64,10 +64,14 @@ export async function createProviders(spec: AgentSpec, ctx: ProviderContext): Pr
     closers.push(() => channel?.close());
   }
 
+  const cascadeSttKey = sttKey(spec);
+  if (!channel && !cascadeSttKey) {
+    throw new Error(`${ctx.agentFile}: \`stt.provider: ${spec.stt.provider}\` is the offline simulated recogniser, which hears only simulated callers (\`voiceagent test\`); a call with real audio needs \`stt.provider: openai\``);
+  }
   const stt: SpeechToText = channel
     ? realtimeSpeechToText(channel, { turnDetection: realtime?.turnDetection ?? 'local' })
     : realtimeTranscriptionStt({
-        apiKey: secret(spec.stt.apiKey, 'openai', 'stt.apiKey', 'openai-transcribe'),
+        apiKey: key(cascadeSttKey!),
         ...(spec.stt.baseURL ? { baseURL: spec.stt.baseURL } : {}),
         model: spec.stt.model,
         turnDetection: spec.stt.turnDetection,
@@ -85,7 +89,8 @@ export async function createProviders(spec: AgentSpec, ctx: ProviderContext): Pr
     if (profile === REALTIME_PROFILE && channel) model = realtimeLanguageModel(channel);
     else if (!p || p.provider === 'local') model = offline;
     else {
-      const apiKey = p.provider === 'openai' || p.apiKey ? secret(p.apiKey, 'openai', `models.${profile}.apiKey`, `openai:${profile}`) : undefined;
+      const use = modelKey(spec, profile);
+      const apiKey = use ? key(use) : undefined;
       model = withResilience(createOpenAiChatLlm({ ...(apiKey ? { apiKey } : {}), ...(p.baseURL ? { baseURL: p.baseURL } : {}), id: `openai:${profile}`, endCallTool: true }), { clock: ctx.clock });
     }
     llms.set(profile, model);
@@ -94,12 +99,12 @@ export async function createProviders(spec: AgentSpec, ctx: ProviderContext): Pr
 
   let report: ((source: string, error: { message: string; retryable: boolean }) => void) | undefined;
   const reportTts = (message: string, retryable: boolean) => report?.('tts', { message, retryable });
-  const primaryTts = spec.inference.mode === 'speech-to-speech' && channel ? realtimeVoice(channel) : await createTts(spec, ctx, secret, closers, reportTts);
+  const primaryTts = spec.inference.mode === 'speech-to-speech' && channel ? realtimeVoice(channel) : await createTts(spec, ctx, key, closers, reportTts);
   const fallbackVoice = spec.voice.fallback;
   const tts = fallbackVoice
     ? withFallbackTts(
         primaryTts,
-        await createTts({ ...spec, voice: { ...spec.voice, ...fallbackVoice, fallback: undefined } } as AgentSpec, ctx, secret, closers, reportTts),
+        await createTts({ ...spec, voice: { ...spec.voice, ...fallbackVoice, fallback: undefined } } as AgentSpec, ctx, key, closers, reportTts),
         (error) => reportTts(`${error.message}; the fallback voice (${fallbackVoice.provider}) speaks this utterance${coolDownNote}`, error.retryable),
         { clock: ctx.clock, coolDownMs: FALLBACK_COOL_DOWN_MS },
       )
@@ -139,7 +144,7 @@ const coolDownNote = ` (and the next ${FALLBACK_COOL_DOWN_MS / 1000} s of replie
 async function createTts(
   spec: AgentSpec,
   ctx: ProviderContext,
-  secret: (ref: string | undefined, fallbackSecret: string, field: string, provider: string) => string,
+  key: (use: KeyUse) => string,
   closers: Array<() => void>,
   report: (message: string, retryable: boolean) => void,
 ): Promise<TextToSpeech> {
@@ -147,7 +152,7 @@ async function createTts(
   if (voice.provider === 'elevenlabs') {
     const s = voice.settings;
     const options = {
-      apiKey: secret(voice.apiKey, 'elevenlabs', 'voice.apiKey', 'elevenlabs'),
+      apiKey: key(elevenLabsKey(spec)!),
       ...(voice.baseURL ? { baseURL: voice.baseURL } : {}),
       ...(voice.model ? { model: voice.model } : {}),
       voiceSettings: { stability: s.stability, similarityBoost: s.similarityBoost, style: s.style, useSpeakerBoost: s.useSpeakerBoost, speed: s.speed },
