@@ -78,6 +78,7 @@ export async function createProviders(spec: AgentSpec, ctx: ProviderContext): Pr
         inputFormat: wire,
         ...(spec.stt.prompt ? { prompt: spec.stt.prompt } : {}),
         ...(ctx.clientOptions ? { clientOptions: ctx.clientOptions } : {}),
+        clock: ctx.clock,
       });
 
   const llms = new Map<string, LanguageModel>();

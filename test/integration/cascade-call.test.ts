@@ -149,6 +149,27 @@ describe('a cascade call through the real adapters', () => {
     expect(mockViolations(mocks)).toEqual([]);
   });
 
+  it('reopens the transcription session after its socket drops between turns, and answers the next question', async () => {
+    // A short first answer: the drop comes once it has been played out.
+    const { mocks, rig } = await startCascade({ reply: (body) => (/parking/i.test(body.messages.at(-1)?.content ?? '') ? PARKING : 'We open at eight.') });
+    void rig.say(fixtureSpeech('speech-en-female', 40, 1100));
+    await rig.until('the first reply to be played out', () => rig.session.record.turns[0]?.outcome === 'answered' && rig.session.states().includes('active.agent.idle.attentive'), 8000);
+    mocks.realtime!.connections[0]!.close(1011);
+    await rig.until('the drop to be recorded', () => rig.session.record.failures.find((failure) => failure.source === 'stt'), 2000);
+    await rig.until('a new transcription session', () => mocks.realtime!.connections.length === 2, 2000);
+    // The mock's script starts over on each connection: the new session's first utterance is the second question.
+    mocks.realtime!.script.transcripts = ['And do you have parking nearby?'];
+
+    void rig.say(fixtureSpeech('speech-en-female', 2180, 2900));
+    await rig.until('the second reply to be played out', () => rig.session.record.turns[1]?.outcome === 'answered', 8000);
+    const record = await rig.end();
+    expect(mocks.realtime!.connections[1]!.url.search).toBe('?intent=transcription');
+    expect(record.failures.map(({ source, retryable }) => ({ source, retryable }))).toEqual([{ source: 'stt', retryable: true }]);
+    expect(mocks.chat!.requests.at(-1)!.body!.messages.at(-1)).toEqual({ role: 'user', content: 'And do you have parking nearby?' });
+    expect(record.transcript.at(-1)).toMatchObject({ role: 'assistant', text: PARKING });
+    expect(mockViolations(mocks)).toEqual([]);
+  });
+
   it('with stt.turnDetection: server_vad, the transcription session cuts the caller\'s audio on its own silence', async () => {
     mocks = await startMocks({
       realtime: { transcripts: ['Could you tell me your opening hours?'] },

@@ -14,6 +14,8 @@ import OpenAI from 'openai';
 import type { SessionUpdateEvent } from 'openai/resources/realtime/realtime';
 import type { ClientOptions } from 'ws';
 import type { Pcm16, SpeechToText, SttHooks, SttStream } from '../types.js';
+import { realClock, type Clock } from '../../util/clock.js';
+import type { ProviderError } from '../errors.js';
 import { OPENAI_BASE_URL } from './chat-llm.js';
 import { InputEncoder, wireFormatObject, type RealtimeWireFormat } from './realtime-audio.js';
 import { RealtimeConnection, type InboundEvent } from './realtime-connection.js';
@@ -58,7 +60,13 @@ export interface RealtimeTranscriptionSttOptions {
   readonly clientOptions?: ClientOptions;
   /** Provider id. Default: `openai-transcribe`. */
   readonly id?: string;
+  /** Times the reconnect back-off. Default: the real clock. */
+  readonly clock?: Clock;
 }
+
+/** Reconnects after a dropped socket before the stream gives up; the back-off doubles from 250 ms. */
+export const TRANSCRIPTION_RECONNECT_ATTEMPTS = 3;
+const RECONNECT_BACKOFF_MS = 250;
 
 function turnDetection(mode: RealtimeTranscriptionSttOptions['turnDetection']) {
   if (mode === 'local') return null;
@@ -76,6 +84,7 @@ export function realtimeTranscriptionStt(options: RealtimeTranscriptionSttOption
   const live = isLiveTranscriptionModel(options.model);
   const detection = options.turnDetection ?? (live ? 'local' : 'server_vad');
   const client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL ?? OPENAI_BASE_URL });
+  const clock = options.clock ?? realClock;
   const transcription = (language: string) => ({ model: options.model, language: transcriptionLanguage(language), ...(options.prompt ? { prompt: options.prompt } : {}) });
 
   return {
@@ -108,18 +117,7 @@ export function realtimeTranscriptionStt(options: RealtimeTranscriptionSttOption
             return;
         }
       };
-      const connection = new RealtimeConnection({
-        provider: id,
-        client,
-        model: options.model,
-        intent: 'transcription',
-        ...(options.clientOptions ? { clientOptions: options.clientOptions } : {}),
-        ready: encoder.ready,
-        onEvent,
-        onServerError: (error) => !!error.code && BENIGN_ERROR_CODES.has(error.code),
-        onError: (error) => hooks.onError(error),
-      });
-      const update: SessionUpdateEvent = {
+      const sessionUpdate = (): SessionUpdateEvent => ({
         type: 'session.update',
         session: {
           type: 'transcription',
@@ -133,8 +131,48 @@ export function realtimeTranscriptionStt(options: RealtimeTranscriptionSttOption
           },
           ...(logprobs ? { include: ['item.input_audio_transcription.logprobs' as const] } : {}),
         },
+      });
+      /*
+       * A dropped socket (a retryable network error) opens a new session after a back-off (250, 500, 1000 ms),
+       * configured for the current language: the call does not go deaf for its rest. The caller's audio in
+       * between is not transcribed; each failure still reaches `onError`. A refused key or a bad request is not
+       * retried. A session that delivers events again earns its attempts back.
+       */
+      let attempts = 0;
+      let stopped = false;
+      let retry: ReturnType<Clock['setTimeout']> | undefined;
+      const connect = (): RealtimeConnection => {
+        const opened = new RealtimeConnection({
+          provider: id,
+          client,
+          model: options.model,
+          intent: 'transcription',
+          ...(options.clientOptions ? { clientOptions: options.clientOptions } : {}),
+          ready: encoder.ready,
+          onEvent: (event) => {
+            attempts = 0;
+            onEvent(event);
+          },
+          onServerError: (error) => !!error.code && BENIGN_ERROR_CODES.has(error.code),
+          onError: (error, fatal) => {
+            hooks.onError(error);
+            if (fatal && opened === connection) reconnect(error);
+          },
+        });
+        opened.send(sessionUpdate());
+        bufferedMs = 0;
+        return opened;
       };
-      connection.send(update);
+      const reconnect = (error: ProviderError): void => {
+        if (stopped || retry !== undefined || !(error.kind === 'network' && error.retryable) || attempts >= TRANSCRIPTION_RECONNECT_ATTEMPTS) return;
+        retry = clock.setTimeout(() => {
+          retry = undefined;
+          if (stopped) return;
+          attempts++;
+          connection = connect();
+        }, RECONNECT_BACKOFF_MS * 2 ** attempts);
+      };
+      let connection = connect();
       function commit(): void {
         if (bufferedMs < 100) return;
         bufferedMs = 0;
@@ -159,6 +197,9 @@ export function realtimeTranscriptionStt(options: RealtimeTranscriptionSttOption
         // Without server VAD nothing is transcribed until a commit: the runtime's end of speech is it.
         ...(detection === 'local' ? { endOfSpeech: commit } : {}),
         close() {
+          stopped = true;
+          if (retry !== undefined) clock.clearTimeout(retry);
+          retry = undefined;
           connection.close();
           encoder.destroy();
         },

@@ -582,6 +582,51 @@ describe('cascade STT over a Realtime transcription session', () => {
     stream.close();
   });
 
+  it('after a dropped socket, opens a new session in the current language and transcribes the next utterance', async () => {
+    server.script = { transcripts: ['first question', 'second question'] };
+    const before = server.connections.length;
+    const stt = realtimeTranscriptionStt({ apiKey: server.apiKey, baseURL: server.baseURL, model: 'gpt-4o-transcribe', inputFormat: 'pcmu', clientOptions: { ca: server.ca } });
+    const finals: string[] = [];
+    const errors: ProviderError[] = [];
+    const stream = stt.start({ language: 'en', languageHints: [], sampleRate: 8000 }, { onPartial: () => {}, onFinal: (t) => finals.push(t.text), onError: (e) => errors.push(e) });
+    for (const frame of [...frames(20, 8000), ...frames(30, 8000, false)]) stream.pushAudio(frame);
+    await vi.waitFor(() => expect(finals).toEqual(['first question']));
+    stream.setLanguage('fr');
+    server.connections[before]!.close(1011);
+    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    expect(errors[0]).toMatchObject({ kind: 'network', retryable: true });
+    // Audio while the socket is down is not transcribed, and nothing throws.
+    for (const frame of frames(5, 8000, false)) stream.pushAudio(frame);
+    const next = await vi.waitFor(() => server.connections[before + 1] ?? expect.fail('no new connection yet'), { timeout: 2000 });
+    expect(next.url.search).toBe('?intent=transcription');
+    expect(next.received[0]).toMatchObject({ type: 'session.update', session: { type: 'transcription', audio: { input: { transcription: { model: 'gpt-4o-transcribe', language: 'fr' } } } } });
+    // The mock's script starts over on each connection: it transcribes its first line again.
+    for (const frame of [...frames(20, 8000), ...frames(30, 8000, false)]) stream.pushAudio(frame);
+    await vi.waitFor(() => expect(finals).toEqual(['first question', 'first question']));
+    expect(errors).toHaveLength(1);
+    stream.close();
+  });
+
+  it('does not reconnect after a refused key, nor after close()', async () => {
+    const before = server.connections.length;
+    const refused = realtimeTranscriptionStt({ apiKey: 'wrong-key', baseURL: server.baseURL, model: 'gpt-4o-transcribe', inputFormat: 'pcmu', clientOptions: { ca: server.ca } });
+    const errors: ProviderError[] = [];
+    const stream = refused.start({ language: 'en', languageHints: [], sampleRate: 8000 }, { onPartial: () => {}, onFinal: () => {}, onError: (e) => errors.push(e) });
+    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    expect(errors[0]).toMatchObject({ kind: 'auth', retryable: false });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(errors).toHaveLength(1);
+    stream.close();
+
+    const stt = realtimeTranscriptionStt({ apiKey: server.apiKey, baseURL: server.baseURL, model: 'gpt-4o-transcribe', inputFormat: 'pcmu', clientOptions: { ca: server.ca } });
+    const closing = stt.start({ language: 'en', languageHints: [], sampleRate: 8000 }, { onPartial: () => {}, onFinal: () => {}, onError: () => {} });
+    const mock = await vi.waitFor(() => server.connections[before] ?? expect.fail('not connected yet'));
+    closing.close();
+    mock.close(1011);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(server.connections).toHaveLength(before + 1);
+  });
+
   it('a live-streaming model asked for server VAD is refused by the server, and the refusal reaches the runtime', async () => {
     const stt = realtimeTranscriptionStt({ apiKey: server.apiKey, baseURL: server.baseURL, model: 'gpt-realtime-whisper', turnDetection: 'server_vad', inputFormat: 'pcmu', clientOptions: { ca: server.ca } });
     const errors: string[] = [];
