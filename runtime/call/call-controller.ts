@@ -74,7 +74,8 @@ export class CallController {
   private readonly bargeIns: BargeInTracker;
   private lastCallerActivityAt: number;
   private reprompts = 0;
-  private hangupAfterReply = false;
+  /** Why the call ends once the queued fixed reply has been played (a goodbye, the apology of a lost recogniser). */
+  private hangupAfterReply: 'silence' | 'error' | undefined;
   private audioOffsetMs = 0;
   private ended = false;
   private cutAtMs: number | undefined;
@@ -158,6 +159,8 @@ export class CallController {
       onSpeechStopped: () => {
         this.recogniserVad.speaking = false;
       },
+      // The call can no longer hear the caller: rather than stay deaf, the agent apologises and hangs up.
+      onLost: (error) => this.send({ type: 'STT.LOST', error }),
     });
   }
 
@@ -325,11 +328,11 @@ export class CallController {
     if (text) this.setPlan({ kind: 'fixed', text, purpose: 'greeting' });
   }
 
-  queueFixed(purpose: 'reprompt' | 'goodbye'): void {
-    const text = this.localized(purpose === 'reprompt' ? this.spec.prompt.reprompt : this.spec.prompt.goodbye) ?? '';
+  queueFixed(purpose: 'reprompt' | 'goodbye' | 'unavailable'): void {
+    const text = this.localized(this.spec.prompt[purpose]) ?? '';
     this.setPlan({ kind: 'fixed', text, purpose });
     if (purpose === 'reprompt') this.reprompts++;
-    else this.hangupAfterReply = true;
+    else this.hangupAfterReply = purpose === 'goodbye' ? 'silence' : 'error';
   }
 
   /** Routes the committed turn and prepares the LLM reply, adopting a preemptive draft of the same text. */
@@ -467,7 +470,7 @@ export class CallController {
     // `hangupAfterMs` would never be reached. (Any caller speech resets `reprompts` to 0.) After the goodbye it
     // restarts, so no second goodbye begins while the hang-up waits for the far end to play this one.
     if (this.reprompts === 0 || this.hangupAfterReply) this.lastCallerActivityAt = this.now();
-    const endReason = this.hangupAfterReply ? 'silence' : this.reply?.endCallRequested ? 'agent-hangup' : undefined;
+    const endReason = this.hangupAfterReply ?? (this.reply?.endCallRequested ? 'agent-hangup' : undefined);
     if (endReason) {
       // Hang up once the far end has played the goodbye, not when its last frame left: hanging up drops the
       // transport's playout buffer.
@@ -496,6 +499,29 @@ export class CallController {
   }
 
   /** The watchdog gave up a reply that produced no audio: record it; leaving `responding` aborts the reply. */
+  /**
+   * The recogniser can hear nothing more: stop the reply being spoken (at a word boundary; the context keeps
+   * what the caller heard), then queue `prompt.unavailable`, after which the call hangs up (`endReason: error`).
+   */
+  sayUnavailable(error: { readonly message: string }): void {
+    this.recordFailure('stt', { message: `the caller can no longer be heard (${error.message}): the agent says prompt.unavailable and hangs up`, retryable: false });
+    if (this.reply && this.replyEntry) {
+      if (this.replyEntry.text !== '') {
+        this.cutPlayout({ ...this.spec.bargeIn.cut });
+        this.clearTransport();
+        this.truncateToHeard('failure');
+      }
+      this.reply.cancel();
+      this.removeEmptyReplyEntry();
+    }
+    if (this.turn && !this.turn.outcome) {
+      this.turn.outcome = 'failed';
+      this.emit({ type: 'turn', atMs: this.now(), record: this.turn });
+    }
+    this.turn = undefined;
+    this.queueFixed('unavailable');
+  }
+
   abandonStuckReply(): void {
     const profile = this.turn?.route?.profile ?? 'reply';
     this.recordFailure('watchdog', { message: `no audio from the reply (${profile}) in time: reply given up, listening again`, retryable: true });

@@ -11,6 +11,8 @@ export type MachineEvent =
   | { readonly type: 'STT.FINAL'; readonly transcript: Transcript }
   /** The recogniser's own VAD heard caller speech start (`audioStartMs`: its audio time). */
   | { readonly type: 'STT.SPEECH_START'; readonly audioStartMs: number }
+  /** The recogniser can hear nothing more (its connection failed for good). */
+  | { readonly type: 'STT.LOST'; readonly error: ProviderError }
   | { readonly type: 'REPLY.FIRST_TOKEN'; readonly profile: string }
   | { readonly type: 'REPLY.FIRST_AUDIO' }
   | { readonly type: 'REPLY.FAILED'; readonly error: ProviderError }

@@ -105,6 +105,7 @@ const actions = {
   startFallbackModel: (args: Args) => c(args).hedge(),
   recordSlowFirstToken: (args: Args) => c(args).recordSlowFirstToken(),
   abandonStuckReply: (args: Args) => c(args).abandonStuckReply(),
+  sayUnavailable: (args: Args) => args.event.type === 'STT.LOST' && c(args).sayUnavailable(args.event.error),
   sayReprompt: enqueueActions(({ context, enqueue }: { context: CallContext; enqueue: { raise(e: MachineEvent): void } }) => {
     context.controller.queueFixed('reprompt');
     enqueue.raise({ type: 'AGENT.SAY' });

@@ -4,7 +4,7 @@ import { BufferedTokenStream } from './token-stream.js';
 
 /** What the agent is about to say. */
 export type ReplyPlan =
-  | { readonly kind: 'fixed'; readonly text: string; readonly purpose: 'greeting' | 'reprompt' | 'goodbye' }
+  | { readonly kind: 'fixed'; readonly text: string; readonly purpose: 'greeting' | 'reprompt' | 'goodbye' | 'unavailable' }
   | {
       readonly kind: 'llm';
       readonly messages: readonly ChatMessage[];

@@ -87,6 +87,14 @@ export function agentRegion(spec: AgentSpec): StateNodeConfig {
   return {
     description: 'What the agent is doing: idle, or responding (thinking, speaking, paused by caller speech, interrupted).',
     initial: hasGreeting ? 'greeting' : 'idle',
+    on: {
+      'STT.LOST': {
+        target: `${AGENT}.responding`,
+        reenter: true,
+        actions: 'sayUnavailable',
+        description: 'The recogniser cannot be restored: stop any reply, say prompt.unavailable, then hang up.',
+      },
+    },
     states: {
       ...(hasGreeting ? { greeting: { description: 'The call just connected: say the greeting.', entry: 'queueGreeting', on: { 'AGENT.SAY': { target: 'responding' } } } } : {}),
       idle: {

@@ -148,6 +148,7 @@ export interface PromptSpec {
   readonly instructions: Readonly<Record<LanguageCode, string>>;
   readonly reprompt: LocalizedText;
   readonly goodbye: LocalizedText;
+  readonly unavailable: LocalizedText;
 }
 
 /** A scripted reply of the offline model. */

@@ -46,6 +46,11 @@ export interface SttHooks {
   onSpeechStarted?(audioStartMs: number): void;
   /** The recogniser's own VAD heard speech end, at this many ms of audio since its stream (or session) started. */
   onSpeechStopped?(audioEndMs: number): void;
+  /**
+   * The stream can hear nothing more: its connection failed and will not be retried (a refused key, or every
+   * reconnect attempt failed). Called once, after `onError` reported the failure.
+   */
+  onLost?(error: ProviderError): void;
 }
 
 /** An open recognition stream for one call. */

@@ -30,7 +30,7 @@ export interface RealtimeChannel {
   /** Opens the session (once; later calls return it). Throws if it is open at another sample rate. */
   open(options: { readonly language: string; readonly sampleRate: number }): OpenAiRealtimeSession;
   /** Adds a listener for the session's events; returns the function that removes it. */
-  subscribe(listener: Partial<OpenAiRealtimeHooks>): () => void;
+  subscribe(listener: ChannelListener): () => void;
   /** Ends the caller's turn (see the module comment): commits the audio since the last commit. */
   commitAudio(): void;
   /** Remembers the language so a reconnected session transcribes in it. */
@@ -38,6 +38,9 @@ export interface RealtimeChannel {
   /** Closes the session; a later `open` starts a new one. */
   close(): void;
 }
+
+/** What a subscriber of the channel hears: the session's events, and `onLost` once it will not be reconnected. */
+export type ChannelListener = Partial<OpenAiRealtimeHooks> & { onLost?(error: ProviderError): void };
 
 /** Options of {@link createRealtimeChannel}. */
 export interface RealtimeChannelOptions {
@@ -49,7 +52,7 @@ export interface RealtimeChannelOptions {
 
 /** Creates the channel of one call. Nothing is sent until it is opened. */
 export function createRealtimeChannel(inference: OpenAiRealtime, options: RealtimeChannelOptions): RealtimeChannel {
-  const listeners = new Set<Partial<OpenAiRealtimeHooks>>();
+  const listeners = new Set<ChannelListener>();
   let session: OpenAiRealtimeSession | undefined;
   let sampleRate = 0;
   let language = 'en';
@@ -76,7 +79,7 @@ export function createRealtimeChannel(inference: OpenAiRealtime, options: Realti
       connect();
     }, 250 * 2 ** attempts);
   };
-  const each = (call: (listener: Partial<OpenAiRealtimeHooks>) => void): void => {
+  const each = (call: (listener: ChannelListener) => void): void => {
     for (const listener of [...listeners]) call(listener);
   };
   const hooks: OpenAiRealtimeHooks = {
@@ -94,6 +97,11 @@ export function createRealtimeChannel(inference: OpenAiRealtime, options: Realti
     onError: (error) => {
       each((l) => l.onError?.(error));
       if (error.kind === 'network' && error.retryable && session) reconnect();
+    },
+    // The socket is gone: unless a reconnect is on its way, the channel can hear and answer nothing more.
+    onClosed: (error) => {
+      if (closed || timer !== undefined) return;
+      each((l) => l.onLost?.(error));
     },
   };
   return {
@@ -159,6 +167,7 @@ export function realtimeSpeechToText(
         onSpeechStarted: (ms) => hooks.onSpeechStarted?.(ms),
         onSpeechStopped: (ms) => hooks.onSpeechStopped?.(ms),
         onError: (error) => hooks.onError(error),
+        onLost: (error) => hooks.onLost?.(error),
       });
       return {
         pushAudio: (frame) => current()?.pushAudio(frame),

@@ -352,6 +352,7 @@ export class OpenAiRealtimeSessionImpl implements OpenAiRealtimeSession {
       this.failResponses(error);
     }
     this.hooks.onError(error);
+    if (fatal) this.hooks.onClosed?.(error);
   }
 
   /** Every pending and active response fails with `error`; late deltas of them are dropped. */

@@ -156,21 +156,24 @@ export function realtimeTranscriptionStt(options: RealtimeTranscriptionSttOption
           onServerError: (error) => !!error.code && BENIGN_ERROR_CODES.has(error.code),
           onError: (error, fatal) => {
             hooks.onError(error);
-            if (fatal && opened === connection) reconnect(error);
+            if (fatal && opened === connection && !reconnect(error)) hooks.onLost?.(error);
           },
         });
         opened.send(sessionUpdate());
         bufferedMs = 0;
         return opened;
       };
-      const reconnect = (error: ProviderError): void => {
-        if (stopped || retry !== undefined || !(error.kind === 'network' && error.retryable) || attempts >= TRANSCRIPTION_RECONNECT_ATTEMPTS) return;
+      /** Schedules a new session; false when the stream gives up (it can hear nothing more). */
+      const reconnect = (error: ProviderError): boolean => {
+        if (stopped || retry !== undefined) return true;
+        if (!(error.kind === 'network' && error.retryable) || attempts >= TRANSCRIPTION_RECONNECT_ATTEMPTS) return false;
         retry = clock.setTimeout(() => {
           retry = undefined;
           if (stopped) return;
           attempts++;
           connection = connect();
         }, RECONNECT_BACKOFF_MS * 2 ** attempts);
+        return true;
       };
       let connection = connect();
       function commit(): void {

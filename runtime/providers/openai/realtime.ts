@@ -82,6 +82,8 @@ export interface OpenAiRealtimeHooks extends RealtimeHooks {
    * server stalled. `responseId` is undefined when the response never started. `onError` is called too.
    */
   onResponseFailed?(tag: string | undefined, responseId: string | undefined, error: ProviderError): void;
+  /** The session's socket is gone (or never opened), after `onError` reported why; nothing more will come. */
+  onClosed?(error: ProviderError): void;
 }
 
 /** Options of {@link OpenAiRealtimeSession.createResponse}. */

@@ -39,6 +39,8 @@ export interface RevealStream {
   schedule(utterance: TimedUtterance): void;
   /** Calls `onError(error)` when the next frame arrives. */
   failNext(error: ProviderError): void;
+  /** The stream's connection is gone for good: `onError(error)`, then `onLost(error)`, now; nothing more is revealed. */
+  lose(error: ProviderError): void;
 }
 
 /** Options of {@link createRevealRecognizer}. */
@@ -146,6 +148,11 @@ function createState(hooks: SttHooks, language: string, sampleRate: number, spee
     },
     failNext(error) {
       state.pendingError = error;
+    },
+    lose(error) {
+      state.utterances.length = 0;
+      state.hooks.onError(error);
+      state.hooks.onLost?.(error);
     },
   };
   return state;

@@ -55,6 +55,8 @@ export interface ScriptedStt extends SpeechToText {
   utter(utterance: ScriptedUtterance): void;
   /** Calls `onError(error)` of the latest open stream when its next frame arrives. */
   failNext(error: ProviderError): void;
+  /** The latest stream's connection is gone for good: `onError(error)`, then `onLost(error)`, now. */
+  lose(error: ProviderError): void;
   /** Frames pushed into the latest stream. */
   readonly framesReceived: number;
   /** Audio time of the latest stream: frames x 20 ms. */
@@ -81,6 +83,9 @@ export function createScriptedStt(options: ScriptedSttOptions = {}): ScriptedStt
     },
     failNext(error: ProviderError) {
       core.openStream('failNext()').failNext(error);
+    },
+    lose(error: ProviderError) {
+      core.openStream('lose()').lose(error);
     },
   });
 }

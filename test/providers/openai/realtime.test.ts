@@ -469,6 +469,17 @@ describe('dualplex adapters (STT + LLM on one session)', () => {
     channel.close();
   });
 
+  it('reports the recogniser lost when the session cannot be opened (a refused key), once', async () => {
+    const channel = createRealtimeChannel(realtime({ apiKey: 'wrong-key' }), { instructions: 'x' });
+    const errors: ProviderError[] = [];
+    const lost: ProviderError[] = [];
+    const stream = realtimeSpeechToText(channel).start({ language: 'en', languageHints: [], sampleRate: 8000 }, { onPartial: () => {}, onFinal: () => {}, onError: (e) => errors.push(e), onLost: (e) => lost.push(e) });
+    await vi.waitFor(() => expect(lost).toHaveLength(1));
+    expect(lost[0]).toMatchObject({ kind: 'auth', retryable: false });
+    expect(errors).toEqual(lost);
+    stream.close();
+  });
+
   it('a dropped socket fails the LLM stream with a retryable error', async () => {
     server.script = { reply: 'One two three four.', fault: { kind: 'close', afterDeltas: 2 } };
     const channel = createRealtimeChannel(realtime(), { instructions: 'x' });
@@ -607,13 +618,15 @@ describe('cascade STT over a Realtime transcription session', () => {
     stream.close();
   });
 
-  it('does not reconnect after a refused key, nor after close()', async () => {
+  it('does not reconnect after a refused key, and reports the stream lost; nor after close()', async () => {
     const before = server.connections.length;
     const refused = realtimeTranscriptionStt({ apiKey: 'wrong-key', baseURL: server.baseURL, model: 'gpt-4o-transcribe', inputFormat: 'pcmu', clientOptions: { ca: server.ca } });
     const errors: ProviderError[] = [];
-    const stream = refused.start({ language: 'en', languageHints: [], sampleRate: 8000 }, { onPartial: () => {}, onFinal: () => {}, onError: (e) => errors.push(e) });
+    const lost: ProviderError[] = [];
+    const stream = refused.start({ language: 'en', languageHints: [], sampleRate: 8000 }, { onPartial: () => {}, onFinal: () => {}, onError: (e) => errors.push(e), onLost: (e) => lost.push(e) });
     await vi.waitFor(() => expect(errors).toHaveLength(1));
     expect(errors[0]).toMatchObject({ kind: 'auth', retryable: false });
+    expect(lost).toEqual([errors[0]]);
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(errors).toHaveLength(1);
     stream.close();
