@@ -151,6 +151,27 @@ describe('a dualplex call through the real adapters', () => {
     expect(mockViolations(mocks)).toEqual([]);
   });
 
+  it('apologises and hangs up when the Realtime session refuses the key, rather than staying on the line deaf', async () => {
+    mocks = await startMocks({ realtime: {}, elevenlabs: {} });
+    // The chat key is not the Realtime mock's: the session's upgrade is refused (401) and not retried.
+    const yaml = agentYaml(mocks).replace("apiKey: '${env:OPENAI_API_KEY}'", "apiKey: '${env:CHAT_API_KEY}'");
+    rig = await startCall({ yaml, ca: mocks.realtime!.ca });
+    const record = await rig.until('the call to end', () => rig!.session.record.endReason && rig!.session.record, 8000);
+    expect(record.endReason).toBe('error');
+    expect(mocks.realtime!.connections).toHaveLength(0);
+    expect(record.failures.map(({ source, retryable }) => ({ source, retryable }))).toEqual([
+      { source: 'stt', retryable: false },
+      { source: 'stt', retryable: false },
+    ]);
+    expect(record.failures[1]!.message).toMatch(/can no longer be heard/);
+    // The apology was spoken by ElevenLabs and played out before the hang-up.
+    const [apology] = elevenLabsContexts(mocks.elevenlabs!);
+    const text = apology!.messages.map((message) => (typeof message.text === 'string' ? message.text : '')).join('');
+    expect(text.trim()).toBe("Sorry, I can't hear you because of a technical problem. Please call back in a few minutes. Goodbye!");
+    expect(record.transcript.map((entry) => entry.role)).toEqual(['assistant']);
+    expect(mockViolations(mocks)).toEqual([]);
+  });
+
   it('opens the ElevenLabs socket when the call starts, and the first reply speaks on it', async () => {
     const { mocks, rig } = await startDualplex([]);
     const elevenlabs = mocks.elevenlabs!;
