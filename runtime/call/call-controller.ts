@@ -496,9 +496,10 @@ export class CallController {
     }
     this.removeEmptyReplyEntry();
     this.lastCallerActivityAt = this.now();
+    // A goodbye or an apology that could not be spoken still ends the call: it must not stay on the line.
+    if (this.hangupAfterReply) this.send({ type: 'CALL.HANGUP', reason: this.hangupAfterReply });
   }
 
-  /** The watchdog gave up a reply that produced no audio: record it; leaving `responding` aborts the reply. */
   /**
    * The recogniser can hear nothing more: stop the reply being spoken (at a word boundary; the context keeps
    * what the caller heard), then queue `prompt.unavailable`, after which the call hangs up (`endReason: error`).
@@ -522,6 +523,7 @@ export class CallController {
     this.queueFixed('unavailable');
   }
 
+  /** The watchdog gave up a reply that produced no audio: record it; leaving `responding` aborts the reply. */
   abandonStuckReply(): void {
     const profile = this.turn?.route?.profile ?? 'reply';
     this.recordFailure('watchdog', { message: `no audio from the reply (${profile}) in time: reply given up, listening again`, retryable: true });

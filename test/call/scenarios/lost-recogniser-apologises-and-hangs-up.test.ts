@@ -47,4 +47,23 @@ describe('a recogniser lost for good', () => {
     expect(apology).toMatchObject({ role: 'assistant', text: APOLOGY });
     expect(record.turns.map((t) => t.outcome)).toEqual(['failed']);
   });
+
+  it('hangs up all the same when the apology cannot be spoken (the voice is gone too, as in speech-to-speech)', async () => {
+    const h = createHarness({
+      patch: { prompt: { unavailable: APOLOGY } },
+      llm: { replies: [{ match: 'order', reply: 'It ships today.' }] },
+      tts: { failures: [{ context: 1, kind: 'error-before-audio', retryable: false }] },
+    });
+    h.start();
+    h.say('where is my order');
+    await h.runUntil(() => h.session.record.turns[0]?.outcome === 'answered' && h.statesInclude('agent.idle'), 10_000);
+    h.stt.lose(lost());
+    const lostAt = h.now();
+    await h.runUntil(() => h.session.record.endReason !== undefined, 20_000);
+    expect(h.session.record.endReason).toBe('error');
+    expect(h.session.record.failures.map((f) => f.source)).toEqual(['stt', 'stt', 'reply']);
+    // At once: not after a reprompt to a caller nobody can hear.
+    expect(h.session.record.endedAtMs! - lostAt).toBeLessThan(500);
+    expect(h.tts.contexts.map((c) => c.text)).toEqual(['It ships today.', APOLOGY]);
+  });
 });
