@@ -36,6 +36,11 @@ export interface CallProviders {
    * over) are reported through `report`, so they appear as call events and in the record.
    */
   attach?(report: (source: string, error: { readonly message: string; readonly retryable: boolean }) => void): void;
+  /**
+   * Dualplex with `inference.realtime.degradeTo`: the recogniser that takes over when `stt` is lost for good
+   * (the call goes on as a cascade; realtime turns are answered by the `degradeTo` profile).
+   */
+  readonly degradedStt?: SpeechToText;
 }
 
 /** Everything a call needs, injected. */
@@ -81,11 +86,16 @@ export class CallController {
   private cutAtMs: number | undefined;
   private lastReplyText: string | undefined;
   private lateForDiscarded = false;
+  /** The recogniser in use: the providers' `stt`, or `degradedStt` once the call went on as a cascade. */
+  private recogniser: SpeechToText;
+  /** The realtime session was lost and the call goes on as a cascade (`inference.realtime.degradeTo`). */
+  private degraded = false;
   /** The recogniser's own VAD (`capabilities.speechEvents`): is it hearing speech, and since when (call time). */
   private readonly recogniserVad = { speaking: false, startedAtMs: -Infinity };
 
   constructor(private readonly deps: CallDeps) {
     this.spec = deps.spec;
+    this.recogniser = deps.providers.stt;
     this.language = deps.spec.languages.default;
     this.startedAt = deps.clock.now();
     this.lastCallerActivityAt = 0;
@@ -135,10 +145,10 @@ export class CallController {
 
   /** Opens the recogniser and warms up the voice of the call's language. Called once, before the first frame. */
   openStt(): void {
-    const { stt, tts } = this.deps.providers;
+    const { tts } = this.deps.providers;
     const voice = this.voiceFor(this.language);
     if (voice) tts.prewarm?.({ voice, language: this.language, sampleRate: this.deps.transport.sampleRate });
-    this.stt = stt.start({ language: this.language, languageHints: this.spec.stt.languageHints, sampleRate: this.deps.transport.sampleRate }, {
+    this.stt = this.recogniser.start({ language: this.language, languageHints: this.spec.stt.languageHints, sampleRate: this.deps.transport.sampleRate }, {
       onPartial: (t) => {
         this.emit({ type: 'transcript', atMs: this.now(), final: false, text: t.text, ...(t.language ? { language: t.language } : {}) });
         if (this.lateForDiscarded) return;
@@ -159,8 +169,9 @@ export class CallController {
       onSpeechStopped: () => {
         this.recogniserVad.speaking = false;
       },
-      // The call can no longer hear the caller: rather than stay deaf, the agent apologises and hangs up.
-      onLost: (error) => this.send({ type: 'STT.LOST', error }),
+      // The call can no longer hear the caller: it goes on as a cascade if the agent says how, or rather than
+      // stay deaf, the agent apologises and hangs up.
+      onLost: (error) => (this.canDegrade() ? this.degradeToCascade(error) : this.send({ type: 'STT.LOST', error })),
     });
   }
 
@@ -205,7 +216,27 @@ export class CallController {
 
   /** The recogniser delivers words while the caller speaks (barge-in can wait for words). */
   get sttHasPartials(): boolean {
-    return this.deps.providers.stt.capabilities.partials;
+    return this.recogniser.capabilities.partials;
+  }
+
+  /**
+   * The realtime session is lost for good and the agent names a `degradeTo` profile: the cascade recogniser
+   * takes over from the next frame, and realtime turns go to that profile (see {@link modelChoice}). A reply
+   * still on the lost session fails as any reply does, and the caller is heard again.
+   */
+  private canDegrade(): boolean {
+    return !this.degraded && this.deps.providers.degradedStt !== undefined && this.spec.inference.realtime?.degradeTo !== undefined;
+  }
+
+  private degradeToCascade(error: { readonly message: string }): void {
+    const profile = this.spec.inference.realtime?.degradeTo;
+    this.recordFailure('stt', { message: `the realtime session is lost (${error.message}): going on as a cascade, heard by ${this.deps.providers.degradedStt!.id} and answered by \`${profile}\``, retryable: false });
+    this.degraded = true;
+    this.recogniser = this.deps.providers.degradedStt!;
+    const lost = this.stt;
+    this.stt = undefined;
+    lost?.close();
+    this.openStt();
   }
 
   /**
@@ -213,7 +244,7 @@ export class CallController {
    * after the barge-in's onset. True when the recogniser has no VAD to ask (`capabilities.speechEvents`).
    */
   recogniserHeardBargeIn(): boolean {
-    if (!this.deps.providers.stt.capabilities.speechEvents) return true;
+    if (!this.recogniser.capabilities.speechEvents) return true;
     const onsetMs = this.bargeIns.pendingOnsetMs;
     return this.recogniserVad.speaking || (onsetMs !== undefined && this.recogniserVad.startedAtMs >= onsetMs);
   }
@@ -642,7 +673,9 @@ export class CallController {
     this.replyEntry = undefined;
   }
 
-  private modelChoice(profile: string): ModelChoice {
+  private modelChoice(requested: string): ModelChoice {
+    const degradeTo = this.spec.inference.realtime?.degradeTo;
+    const profile = this.degraded && requested === REALTIME_PROFILE && degradeTo ? degradeTo : requested;
     const spec = this.spec.models[profile];
     return {
       profile,

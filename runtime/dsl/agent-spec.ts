@@ -35,6 +35,8 @@ export interface RealtimeSpec {
   readonly apiKey?: EnvRef;
   readonly transcriptionModel: string;
   readonly turnDetection: 'local' | 'server_vad' | 'semantic_vad';
+  /** Dualplex: the `models` profile that answers realtime turns once the session is lost for good (with `stt`). */
+  readonly degradeTo?: string;
 }
 
 /** How the caller's speech becomes the agent's speech. */

@@ -129,6 +129,14 @@ function checkRoutingAndConditions(root: Rec, report: Reporter): void {
   const realtimeMode = mode === 'dualplex' || mode === 'speech-to-speech';
   const intents = Object.keys(rec(root.intents) ?? {});
   const rules = list(root.routing);
+  const degradeTo = str(rec(rec(root.inference)?.realtime)?.degradeTo);
+  if (degradeTo !== undefined && mode === 'speech-to-speech') {
+    report.error(['inference', 'realtime', 'degradeTo'], 'mode', '`inference.realtime.degradeTo` needs `inference.mode: dualplex`: in `speech-to-speech` the realtime session is also the voice, so nothing could speak a degraded call', 'use `dualplex` (a realtime model writing text, spoken by `voice`), or leave `degradeTo` out');
+  } else if (degradeTo !== undefined && (str(rec(root.stt)?.provider) ?? 'openai') !== 'openai') {
+    report.error(['inference', 'realtime', 'degradeTo'], 'conflict', '`inference.realtime.degradeTo` transcribes the caller with `stt`, which must then be `provider: openai` (the `local` recogniser hears only simulated callers)', 'set `stt: { provider: openai, model: gpt-4o-transcribe }`, or leave `degradeTo` out');
+  } else if (degradeTo !== undefined && !models.includes(degradeTo)) {
+    report.error(['inference', 'realtime', 'degradeTo'], 'reference', `\`inference.realtime.degradeTo\` names \`${degradeTo}\`, which is not in \`models\``, hintFor(degradeTo, models));
+  }
   rules.forEach((raw, i) => {
     const rule = rec(raw);
     const use = str(rule?.use);

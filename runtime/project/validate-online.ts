@@ -23,7 +23,7 @@ import type { ElevenLabsVoice } from '../providers/elevenlabs/tts-rest-fallback.
 import { ELEVENLABS_BASE_URL } from '../providers/elevenlabs/wire.js';
 import { ProviderError } from '../providers/errors.js';
 import { OPENAI_BASE_URL } from '../providers/openai/chat-llm.js';
-import { elevenLabsKey, keysNeeded, modelKey, realtimeKey, resolveKey, sttKey, type KeyUse } from '../providers/provider-keys.js';
+import { elevenLabsKey, keysNeeded, modelKey, realtimeKey, resolveKey, sttKey, usesSttSection, type KeyUse } from '../providers/provider-keys.js';
 import { envReferenceName } from '../providers/secrets.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { collect, summarise, type ValidationReport } from './validate-paths.js';
@@ -197,7 +197,7 @@ function modelsUsed(spec: AgentSpec): ModelUse[] {
     uses.push({ model: realtime.model, at: [...section, 'model'], ...common });
     uses.push({ model: realtime.transcriptionModel, at: [...section, 'transcriptionModel'], ...common });
   }
-  if (spec.inference.mode === 'cascade' && spec.stt.provider === 'openai') {
+  if (usesSttSection(spec)) {
     uses.push({ model: spec.stt.model, at: ['stt', 'model'], baseURL: spec.stt.baseURL, key: sttKey(spec), endpointAt: endpointAt(['stt'], spec.stt.baseURL), selfHosted: false });
   }
   for (const [profile, model] of Object.entries(spec.models)) {

@@ -64,22 +64,25 @@ export async function createProviders(spec: AgentSpec, ctx: ProviderContext): Pr
     closers.push(() => channel?.close());
   }
 
-  const cascadeSttKey = sttKey(spec);
-  if (!channel && !cascadeSttKey) {
+  const sttSectionKey = sttKey(spec);
+  if (!channel && !sttSectionKey) {
     throw new Error(`${ctx.agentFile}: \`stt.provider: ${spec.stt.provider}\` is the offline simulated recogniser, which hears only simulated callers (\`voiceagent test\`); a call with real audio needs \`stt.provider: openai\``);
   }
-  const stt: SpeechToText = channel
-    ? realtimeSpeechToText(channel, { turnDetection: realtime?.turnDetection ?? 'local' })
-    : realtimeTranscriptionStt({
-        apiKey: key(cascadeSttKey!),
-        ...(spec.stt.baseURL ? { baseURL: spec.stt.baseURL } : {}),
-        model: spec.stt.model,
-        turnDetection: spec.stt.turnDetection,
-        inputFormat: wire,
-        ...(spec.stt.prompt ? { prompt: spec.stt.prompt } : {}),
-        ...(ctx.clientOptions ? { clientOptions: ctx.clientOptions } : {}),
-        clock: ctx.clock,
-      });
+  // The `stt` section's recogniser: cascade's, or dualplex's once degraded (`inference.realtime.degradeTo`).
+  const sectionStt = (): SpeechToText =>
+    realtimeTranscriptionStt({
+      apiKey: key(sttSectionKey!),
+      ...(spec.stt.baseURL ? { baseURL: spec.stt.baseURL } : {}),
+      model: spec.stt.model,
+      turnDetection: spec.stt.turnDetection,
+      inputFormat: wire,
+      ...(spec.stt.prompt ? { prompt: spec.stt.prompt } : {}),
+      ...(ctx.clientOptions ? { clientOptions: ctx.clientOptions } : {}),
+      clock: ctx.clock,
+    });
+  const stt: SpeechToText = channel ? realtimeSpeechToText(channel, { turnDetection: realtime?.turnDetection ?? 'local' }) : sectionStt();
+  // Built (its key resolved) now, so a missing key fails the call's start rather than its rescue.
+  const degradedStt = channel && sttSectionKey ? sectionStt() : undefined;
 
   const llms = new Map<string, LanguageModel>();
   const offline = createOfflineLlm(spec, { clock: ctx.clock });
@@ -114,6 +117,7 @@ export async function createProviders(spec: AgentSpec, ctx: ProviderContext): Pr
   closers.push(() => vad.close?.());
   return {
     stt,
+    ...(degradedStt ? { degradedStt } : {}),
     tts,
     llm,
     vad,

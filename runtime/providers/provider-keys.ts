@@ -45,9 +45,18 @@ export function realtimeKey(spec: AgentSpec): KeyUse | undefined {
   return keyOf(spec, realtime.apiKey, ['inference', 'realtime', 'apiKey'], 'openai', ['inference', 'realtime'], 'openai-realtime');
 }
 
+/**
+ * Whether calls of this agent may transcribe with `stt` (an OpenAI transcription session): in cascade mode, and
+ * in dualplex once degraded to a cascade (`inference.realtime.degradeTo`).
+ */
+export function usesSttSection(spec: AgentSpec): boolean {
+  if (spec.stt.provider !== 'openai') return false;
+  return spec.inference.mode === 'cascade' || (spec.inference.mode === 'dualplex' && spec.inference.realtime?.degradeTo !== undefined);
+}
+
 /** The cascade recogniser's key (an OpenAI transcription session). */
 export function sttKey(spec: AgentSpec): KeyUse | undefined {
-  if (spec.inference.mode !== 'cascade' || spec.stt.provider !== 'openai') return undefined;
+  if (!usesSttSection(spec)) return undefined;
   return keyOf(spec, spec.stt.apiKey, ['stt', 'apiKey'], 'openai', ['stt'], 'openai-transcribe');
 }
 

@@ -61,6 +61,8 @@ export interface HarnessOptions {
   readonly stepMs?: number;
   /** The recogniser reports its own VAD's speech events, this many ms of audio late (see `createScriptedStt`). */
   readonly sttSpeechEventsDelayMs?: number;
+  /** Give the call a second scripted recogniser as `degradedStt` (dualplex `degradeTo`). */
+  readonly degradedStt?: boolean;
 }
 
 /** Creates a call with fakes and returns the controls a scenario needs. */
@@ -72,6 +74,7 @@ export function createHarness(options: HarnessOptions = {}) {
   const spec = loaded.spec;
   const clock = createSimulatedClock();
   const stt = createScriptedStt(options.sttSpeechEventsDelayMs !== undefined ? { speechEventsDelayMs: options.sttSpeechEventsDelayMs } : {});
+  const degradedStt = options.degradedStt ? createScriptedStt({ id: 'degraded-stt' }) : undefined;
   const tts = createFakeTts({ clock, ...options.tts });
   const llms = new Map<string, ReturnType<typeof createFakeLlm>>();
   const llmFor = (profile: string): LanguageModel => {
@@ -84,7 +87,7 @@ export function createHarness(options: HarnessOptions = {}) {
   };
   const transport = createRecordingTransport({ clock, sampleRate: SAMPLE_RATE, playoutDelayMs: options.playoutDelayMs ?? 0 });
   const agent = prepareAgent(spec);
-  const session: CallSession = createCallSession({ agent, providers: { stt, tts, llm: llmFor, vad: createEnergyVad() }, transport, clock });
+  const session: CallSession = createCallSession({ agent, providers: { stt, tts, llm: llmFor, vad: createEnergyVad(), ...(degradedStt ? { degradedStt } : {}) }, transport, clock });
   const events: CallEvent[] = [];
   session.onEvent((e) => events.push(e));
 
@@ -101,6 +104,7 @@ export function createHarness(options: HarnessOptions = {}) {
     session,
     spec,
     stt,
+    degradedStt,
     tts,
     transport,
     events,
@@ -137,7 +141,8 @@ export function createHarness(options: HarnessOptions = {}) {
     say(text: string, utterance: Omit<ScriptedUtterance, 'text'> = {}) {
       const words = text.split(/\s+/).filter(Boolean).length;
       speechUntil = audioMs + words * (utterance.wordMs ?? 300);
-      stt.utter({ text, ...utterance });
+      // Once the call has degraded to its second recogniser, that one hears the caller.
+      (degradedStt && degradedStt.streamsStarted > 0 ? degradedStt : stt).utter({ text, ...utterance });
     },
     /** Speech-like audio with no words (a cough, a door). */
     noise(durationMs: number) {

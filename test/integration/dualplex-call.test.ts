@@ -172,6 +172,36 @@ describe('a dualplex call through the real adapters', () => {
     expect(mockViolations(mocks)).toEqual([]);
   });
 
+  it('with degradeTo, goes on as a cascade when the Realtime session refuses the key', async () => {
+    mocks = await startMocks({ realtime: { transcripts: ['And do you have parking nearby?'] }, chat: { reply: () => PARKING }, elevenlabs: {} });
+    const m = mocks;
+    const yaml = `
+apiVersion: voiceagent/v1
+name: dualplex-degrades
+inference:
+  mode: dualplex
+  realtime: { provider: openai, model: gpt-realtime, baseURL: '${m.realtime!.baseURL}', apiKey: '\${env:CHAT_API_KEY}', transcriptionModel: gpt-4o-transcribe, degradeTo: main }
+stt: { provider: openai, model: gpt-4o-transcribe, baseURL: '${m.realtime!.baseURL}', apiKey: '\${env:OPENAI_API_KEY}' }
+models:
+  main: { provider: openai-compatible, model: test-chat-model, baseURL: '${m.chat!.baseURL}', apiKey: '\${env:CHAT_API_KEY}' }
+voice: { provider: elevenlabs, baseURL: '${m.elevenlabs!.baseURL}', apiKey: '\${env:ELEVENLABS_API_KEY}', voices: { en: voice-a } }
+languages: { default: en }
+prompt: { system: You are the front desk of a dental clinic. Be brief. }
+`;
+    rig = await startCall({ yaml, ca: m.realtime!.ca });
+    await rig.until('the transcription session to open', () => m.realtime!.connections.length === 1, 3000);
+    expect(m.realtime!.connections[0]!.url.search).toBe('?intent=transcription');
+    void rig.say(fixtureSpeech('speech-en-female', 2180, 2900));
+    await rig.until('the question to be answered', () => rig!.session.record.turns[0]?.outcome === 'answered', 8000);
+    const record = await rig.end();
+    expect(record.endReason).not.toBe('error');
+    expect(m.chat!.requests[0]!.body!.messages.at(-1)).toEqual({ role: 'user', content: 'And do you have parking nearby?' });
+    expect(record.transcript.at(-1)).toMatchObject({ role: 'assistant', text: PARKING });
+    expect(record.failures.map((f) => f.source)).toEqual(['stt', 'stt']);
+    expect(record.failures[1]!.message).toMatch(/going on as a cascade, heard by openai-transcribe and answered by `main`/);
+    expect(mockViolations(m)).toEqual([]);
+  });
+
   it('opens the ElevenLabs socket when the call starts, and the first reply speaks on it', async () => {
     const { mocks, rig } = await startDualplex([]);
     const elevenlabs = mocks.elevenlabs!;
