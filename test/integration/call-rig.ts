@@ -220,6 +220,20 @@ export function elevenLabsContexts(mock: ElevenLabsMock): Array<{ readonly id: s
   return ids.map((id) => ({ id, messages: mock.messagesFor(id) }));
 }
 
+/**
+ * The parts of a cascade agent after `inference`, on the mocks: `stt` on the Realtime mock, one chat profile
+ * `main`, the ElevenLabs voice, English, a short prompt.
+ */
+export function cascadeSections(m: Mocks): string {
+  return `stt: { provider: openai, model: gpt-4o-transcribe, baseURL: '${m.realtime!.baseURL}', apiKey: '\${env:OPENAI_API_KEY}' }
+models:
+  main: { provider: openai-compatible, model: test-chat-model, baseURL: '${m.chat!.baseURL}', apiKey: '\${env:CHAT_API_KEY}' }
+voice: { provider: elevenlabs, baseURL: '${m.elevenlabs!.baseURL}', apiKey: '\${env:ELEVENLABS_API_KEY}', voices: { en: voice-a } }
+languages: { default: en }
+prompt: { system: You are the front desk of a dental clinic. Be brief. }
+`;
+}
+
 /** The two answers every integration call uses: a long one to interrupt, and a short one. */
 export const HOURS = 'Sure. We are open Monday to Friday, from eight in the morning until six in the evening, on Saturdays from nine until one, and closed on Sundays.';
 export const PARKING = 'Yes, there is free parking.';

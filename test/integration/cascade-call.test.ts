@@ -6,7 +6,7 @@
 // followed by the interruption note. Every mock checks what it receives: its violations must stay empty.
 import { afterEach, describe, expect, it } from 'vitest';
 import { INTERRUPTION_NOTE } from '../../runtime/call/conversation.js';
-import { closeMocks, elevenLabsContexts, ENV, fixtureSpeech, heardMsFrom, HOURS, mockViolations, PARKING, startCall, startMocks, type CallRig, type Mocks } from './call-rig.js';
+import { cascadeSections, closeMocks, elevenLabsContexts, ENV, fixtureSpeech, heardMsFrom, HOURS, mockViolations, PARKING, startCall, startMocks, type CallRig, type Mocks } from './call-rig.js';
 
 let mocks: Mocks | undefined;
 let rig: CallRig | undefined;
@@ -23,13 +23,7 @@ function agentYaml(m: Mocks): string {
 apiVersion: voiceagent/v1
 name: cascade-integration
 inference: { mode: cascade }
-stt: { provider: openai, model: gpt-4o-transcribe, baseURL: '${m.realtime!.baseURL}', apiKey: '\${env:OPENAI_API_KEY}' }
-models:
-  main: { provider: openai-compatible, model: test-chat-model, baseURL: '${m.chat!.baseURL}', apiKey: '\${env:CHAT_API_KEY}' }
-voice: { provider: elevenlabs, baseURL: '${m.elevenlabs!.baseURL}', apiKey: '\${env:ELEVENLABS_API_KEY}', voices: { en: voice-a } }
-languages: { default: en }
-prompt: { system: You are the front desk of a dental clinic. Be brief. }
-`;
+${cascadeSections(m)}`;
 }
 
 async function startCascade(chat: Parameters<typeof startMocks>[0]['chat'] = {}): Promise<{ mocks: Mocks; rig: CallRig }> {

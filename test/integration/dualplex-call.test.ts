@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { INTERRUPTION_NOTE } from '../../runtime/call/conversation.js';
 import type { MockReplyContext } from '../mocks/openai-realtime-server.js';
-import { closeMocks, elevenLabsContexts, ENV, fixtureSpeech, heardMsFrom, HOURS, mockViolations, PARKING, scriptedReply, startCall, startMocks, type CallRig, type Mocks } from './call-rig.js';
+import { cascadeSections, closeMocks, elevenLabsContexts, ENV, fixtureSpeech, heardMsFrom, HOURS, mockViolations, PARKING, scriptedReply, startCall, startMocks, type CallRig, type Mocks } from './call-rig.js';
 
 let mocks: Mocks | undefined;
 let rig: CallRig | undefined;
@@ -175,19 +175,14 @@ describe('a dualplex call through the real adapters', () => {
   it('with degradeTo, goes on as a cascade when the Realtime session refuses the key', async () => {
     mocks = await startMocks({ realtime: { transcripts: ['And do you have parking nearby?'] }, chat: { reply: () => PARKING }, elevenlabs: {} });
     const m = mocks;
+    // The Realtime session gets the chat key, which the Realtime mock refuses (401); `stt` has the right one.
     const yaml = `
 apiVersion: voiceagent/v1
 name: dualplex-degrades
 inference:
   mode: dualplex
   realtime: { provider: openai, model: gpt-realtime, baseURL: '${m.realtime!.baseURL}', apiKey: '\${env:CHAT_API_KEY}', transcriptionModel: gpt-4o-transcribe, degradeTo: main }
-stt: { provider: openai, model: gpt-4o-transcribe, baseURL: '${m.realtime!.baseURL}', apiKey: '\${env:OPENAI_API_KEY}' }
-models:
-  main: { provider: openai-compatible, model: test-chat-model, baseURL: '${m.chat!.baseURL}', apiKey: '\${env:CHAT_API_KEY}' }
-voice: { provider: elevenlabs, baseURL: '${m.elevenlabs!.baseURL}', apiKey: '\${env:ELEVENLABS_API_KEY}', voices: { en: voice-a } }
-languages: { default: en }
-prompt: { system: You are the front desk of a dental clinic. Be brief. }
-`;
+${cascadeSections(m)}`;
     rig = await startCall({ yaml, ca: m.realtime!.ca });
     await rig.until('the transcription session to open', () => m.realtime!.connections.length === 1, 3000);
     expect(m.realtime!.connections[0]!.url.search).toBe('?intent=transcription');
