@@ -422,7 +422,8 @@ export class CallController {
     const route = routeTurn(this.spec, { transcript: text, language: this.language, turn: this.record.turns.length + 1 });
     // A draft on the realtime model would be a response on the call's shared session, created before the
     // caller's audio is committed (and, speech-to-speech, spoken aloud): drafts are for stateless models only.
-    if (route.profile === REALTIME_PROFILE) return;
+    // Degraded to a cascade, the realtime turns go to a chat profile (modelChoice), which can draft.
+    if (route.profile === REALTIME_PROFILE && !this.degraded) return;
     const messages = [...this.conversation.toMessages(this.systemPrompt()), { role: 'user' as const, content: text }];
     this.draft.start(text, route.profile, messages, this.modelChoice(route.profile), { language: this.language, turn: this.record.turns.length + 1 });
   }

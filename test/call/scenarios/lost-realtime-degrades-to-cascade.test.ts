@@ -36,6 +36,8 @@ describe('a lost realtime session with degradeTo', () => {
     expect(h.tts.contexts.map((c) => c.text)).toEqual(['From the realtime model.', 'From the chat model.']);
     expect(h.llm('main').requests).toHaveLength(1);
     expect(h.llm('main').requests[0]!.messages.at(-1)).toEqual({ role: 'user', content: 'and do you have parking' });
+    // The chat profile could start its answer preemptively, on the stable partial, as in any cascade.
+    expect(record.turns[1]!.draft).toBe('kept');
     expect(record.failures.map((f) => f.source)).toEqual(['stt', 'stt']);
     expect(record.failures[1]!.message).toMatch(/realtime session is lost .*going on as a cascade, heard by degraded-stt and answered by `main`/);
   });
