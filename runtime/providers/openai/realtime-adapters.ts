@@ -19,6 +19,7 @@ import { realClock, type Clock } from '../../util/clock.js';
 import type { LanguageModel, LlmDelta, LlmRequest, SttHooks } from '../types.js';
 import type { OpenAiRealtime, OpenAiRealtimeHooks, OpenAiRealtimeSession, RealtimeTurnDetection } from './realtime.js';
 import type { RealtimeSpeechToText, RealtimeSttStream } from './realtime-transcription.js';
+import { Reconnect } from './reconnect.js';
 
 export { realtimeTranscriptionStt, type RealtimeSpeechToText, type RealtimeSttStream, type RealtimeTranscriptionSttOptions } from './realtime-transcription.js';
 
@@ -57,9 +58,6 @@ export function createRealtimeChannel(inference: OpenAiRealtime, options: Realti
   let sampleRate = 0;
   let language = 'en';
   let closed = false;
-  let attempts = 0;
-  let timer: unknown;
-  const clock = options.clock ?? realClock;
   const connect = () => {
     // Speech-to-speech: a model created to speak must be asked for audio, or it answers in text only.
     session = inference.connect({ instructions: options.instructions, language, sampleRate, outputAudio: inference.capabilities.audioOutput }, hooks);
@@ -69,15 +67,14 @@ export function createRealtimeChannel(inference: OpenAiRealtime, options: Realti
    * conversation is lost: the next model request synchronises the server's history with what was heard.
    * Caller audio in between is not transcribed, and each failure is reported through `onError`.
    */
+  const reconnects = new Reconnect(options.clock ?? realClock, () => {
+    if (closed || session) return false;
+    connect();
+    return true;
+  });
   const reconnect = () => {
     session = undefined;
-    if (closed || attempts >= 3 || timer !== undefined) return;
-    timer = clock.setTimeout(() => {
-      timer = undefined;
-      if (closed || session) return;
-      attempts++;
-      connect();
-    }, 250 * 2 ** attempts);
+    if (!closed) reconnects.schedule();
   };
   const each = (call: (listener: ChannelListener) => void): void => {
     for (const listener of [...listeners]) call(listener);
@@ -89,7 +86,7 @@ export function createRealtimeChannel(inference: OpenAiRealtime, options: Realti
     onTextDelta: (id, delta) => each((l) => l.onTextDelta?.(id, delta)),
     onAudioDelta: (id, chunk) => each((l) => l.onAudioDelta?.(id, chunk)),
     onResponseDone: (id, status) => {
-      attempts = 0; // the session works again
+      reconnects.succeeded(); // the session works again
       each((l) => l.onResponseDone?.(id, status));
     },
     onResponseCreated: (id, tag) => each((l) => l.onResponseCreated?.(id, tag)),
@@ -100,7 +97,7 @@ export function createRealtimeChannel(inference: OpenAiRealtime, options: Realti
     },
     // The socket is gone: unless a reconnect is on its way, the channel can hear and answer nothing more.
     onClosed: (error) => {
-      if (closed || timer !== undefined) return;
+      if (closed || reconnects.pending) return;
       each((l) => l.onLost?.(error));
     },
   };
@@ -134,8 +131,7 @@ export function createRealtimeChannel(inference: OpenAiRealtime, options: Realti
     },
     close() {
       closed = true;
-      if (timer !== undefined) clock.clearTimeout(timer);
-      timer = undefined;
+      reconnects.cancel();
       session?.close();
       session = undefined;
     },

@@ -21,6 +21,7 @@ import { InputEncoder, wireFormatObject, type RealtimeWireFormat } from './realt
 import { RealtimeConnection, type InboundEvent } from './realtime-connection.js';
 import { BENIGN_ERROR_CODES } from './realtime-errors.js';
 import { TranscriptAssembler, transcriptionLanguage } from './realtime-transcripts.js';
+import { Reconnect } from './reconnect.js';
 import { isLiveTranscriptionModel } from './transcription-models.js';
 
 /** A recognition stream whose audio can be committed (turned into a transcribed utterance) on demand. */
@@ -63,10 +64,6 @@ export interface RealtimeTranscriptionSttOptions {
   /** Times the reconnect back-off. Default: the real clock. */
   readonly clock?: Clock;
 }
-
-/** Reconnects after a dropped socket before the stream gives up; the back-off doubles from 250 ms. */
-export const TRANSCRIPTION_RECONNECT_ATTEMPTS = 3;
-const RECONNECT_BACKOFF_MS = 250;
 
 function turnDetection(mode: RealtimeTranscriptionSttOptions['turnDetection']) {
   if (mode === 'local') return null;
@@ -138,9 +135,12 @@ export function realtimeTranscriptionStt(options: RealtimeTranscriptionSttOption
        * between is not transcribed; each failure still reaches `onError`. A refused key or a bad request is not
        * retried. A session that delivers events again earns its attempts back.
        */
-      let attempts = 0;
       let stopped = false;
-      let retry: ReturnType<Clock['setTimeout']> | undefined;
+      const reconnects = new Reconnect(clock, () => {
+        if (stopped) return false;
+        connection = connect();
+        return true;
+      });
       const connect = (): RealtimeConnection => {
         const opened = new RealtimeConnection({
           provider: id,
@@ -150,7 +150,7 @@ export function realtimeTranscriptionStt(options: RealtimeTranscriptionSttOption
           ...(options.clientOptions ? { clientOptions: options.clientOptions } : {}),
           ready: encoder.ready,
           onEvent: (event) => {
-            attempts = 0;
+            reconnects.succeeded();
             onEvent(event);
           },
           onServerError: (error) => !!error.code && BENIGN_ERROR_CODES.has(error.code),
@@ -165,15 +165,8 @@ export function realtimeTranscriptionStt(options: RealtimeTranscriptionSttOption
       };
       /** Schedules a new session; false when the stream gives up (it can hear nothing more). */
       const reconnect = (error: ProviderError): boolean => {
-        if (stopped || retry !== undefined) return true;
-        if (!(error.kind === 'network' && error.retryable) || attempts >= TRANSCRIPTION_RECONNECT_ATTEMPTS) return false;
-        retry = clock.setTimeout(() => {
-          retry = undefined;
-          if (stopped) return;
-          attempts++;
-          connection = connect();
-        }, RECONNECT_BACKOFF_MS * 2 ** attempts);
-        return true;
+        if (stopped || reconnects.pending) return true;
+        return error.kind === 'network' && error.retryable && reconnects.schedule();
       };
       let connection = connect();
       function commit(): void {
@@ -201,8 +194,7 @@ export function realtimeTranscriptionStt(options: RealtimeTranscriptionSttOption
         ...(detection === 'local' ? { endOfSpeech: commit } : {}),
         close() {
           stopped = true;
-          if (retry !== undefined) clock.clearTimeout(retry);
-          retry = undefined;
+          reconnects.cancel();
           connection.close();
           encoder.destroy();
         },
