@@ -219,15 +219,16 @@ export class CallController {
     return this.recogniser.capabilities.partials;
   }
 
+  /** The call can still go on as a cascade: the agent names a `degradeTo` profile and has its recogniser. */
+  private canDegrade(): boolean {
+    return !this.degraded && this.deps.providers.degradedStt !== undefined && this.spec.inference.realtime?.degradeTo !== undefined;
+  }
+
   /**
    * The realtime session is lost for good and the agent names a `degradeTo` profile: the cascade recogniser
    * takes over from the next frame, and realtime turns go to that profile (see {@link modelChoice}). A reply
    * still on the lost session fails as any reply does, and the caller is heard again.
    */
-  private canDegrade(): boolean {
-    return !this.degraded && this.deps.providers.degradedStt !== undefined && this.spec.inference.realtime?.degradeTo !== undefined;
-  }
-
   private degradeToCascade(error: { readonly message: string }): void {
     const profile = this.spec.inference.realtime?.degradeTo;
     this.recordFailure('stt', { message: `the realtime session is lost (${error.message}): going on as a cascade, heard by ${this.deps.providers.degradedStt!.id} and answered by \`${profile}\``, retryable: false });
@@ -515,17 +516,9 @@ export class CallController {
 
   recordReplyFailure(error: ProviderError): void {
     this.recordFailure('reply', error);
-    if (this.turn) {
-      this.turn.outcome = 'failed';
-      this.emit({ type: 'turn', atMs: this.now(), record: this.turn });
-    }
-    if (this.replyEntry && this.replyEntry.text !== '') {
-      // The reply broke off mid-speech and the agent is idle again: stop at a word boundary rather than play
-      // audio nobody supervises, and keep in the context only the words the caller heard.
-      this.cutPlayout({ ...this.spec.bargeIn.cut });
-      this.clearTransport();
-      this.truncateToHeard('failure');
-    }
+    this.failTurn();
+    // The reply broke off mid-speech and the agent is idle again: stop rather than play audio nobody supervises.
+    this.cutReplyAsHeard();
     this.removeEmptyReplyEntry();
     this.lastCallerActivityAt = this.now();
     // A goodbye or an apology that could not be spoken still ends the call: it must not stay on the line.
@@ -539,18 +532,11 @@ export class CallController {
   sayUnavailable(error: { readonly message: string }): void {
     this.recordFailure('stt', { message: `the caller can no longer be heard (${error.message}): the agent says prompt.unavailable and hangs up`, retryable: false });
     if (this.reply && this.replyEntry) {
-      if (this.replyEntry.text !== '') {
-        this.cutPlayout({ ...this.spec.bargeIn.cut });
-        this.clearTransport();
-        this.truncateToHeard('failure');
-      }
+      this.cutReplyAsHeard();
       this.reply.cancel();
       this.removeEmptyReplyEntry();
     }
-    if (this.turn && !this.turn.outcome) {
-      this.turn.outcome = 'failed';
-      this.emit({ type: 'turn', atMs: this.now(), record: this.turn });
-    }
+    if (!this.turn?.outcome) this.failTurn();
     this.turn = undefined;
     this.queueFixed('unavailable');
   }
@@ -559,10 +545,7 @@ export class CallController {
   abandonStuckReply(): void {
     const profile = this.turn?.route?.profile ?? 'reply';
     this.recordFailure('watchdog', { message: `no audio from the reply (${profile}) in time: reply given up, listening again`, retryable: true });
-    if (this.turn) {
-      this.turn.outcome = 'failed';
-      this.emit({ type: 'turn', atMs: this.now(), record: this.turn });
-    }
+    this.failTurn();
     this.removeEmptyReplyEntry();
     this.lastCallerActivityAt = this.now();
   }
@@ -663,6 +646,24 @@ export class CallController {
     }
     this.emit({ type: 'ended', atMs: this.now(), record: this.record });
     return this.record;
+  }
+
+  /** The current turn, if any, failed: its record says so and is reported. */
+  private failTurn(): void {
+    if (!this.turn) return;
+    this.turn.outcome = 'failed';
+    this.emit({ type: 'turn', atMs: this.now(), record: this.turn });
+  }
+
+  /**
+   * A reply that stops for a failure (not a barge-in) stops at a word boundary, and the context keeps only the
+   * words the caller heard of it. Nothing to do before its first word.
+   */
+  private cutReplyAsHeard(): void {
+    if (!this.replyEntry || this.replyEntry.text === '') return;
+    this.cutPlayout({ ...this.spec.bargeIn.cut });
+    this.clearTransport();
+    this.truncateToHeard('failure');
   }
 
   private removeEmptyReplyEntry(): void {

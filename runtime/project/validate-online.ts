@@ -60,8 +60,6 @@ export async function validatePathsOnline(
   return summarise(files, offline.ioErrors);
 }
 
-/** A key the agent's providers resolve when a call starts, and where it is written. */
-
 /** A model id the agent sends to an OpenAI(-compatible) endpoint. */
 interface ModelUse {
   readonly model: string;
