@@ -16,7 +16,10 @@
  * loopback, TLS, WebSocket framing, JSON, and the mocks' work. bench:e2e's p95 minus this p95 is (roughly) the
  * runtime's share; if this p95 alone is near 5 ms, no client reaches "+ under 5 ms at p95" on this machine.
  *
- * Usage: npm run bench:e2e-floor [-- --turns 40 --modes cascade,dualplex,speech-to-speech --mocks-cpus 1 --json]
+ * `--mocks in-process` runs the mocks beside the client instead (as `bench:e2e --mocks in-process` does): no
+ * process wake-ups, but the mocks' work and the client's share one event loop.
+ *
+ * Usage: npm run bench:e2e-floor [-- --turns 40 --modes cascade,dualplex,speech-to-speech --mocks child|in-process --mocks-cpus 1 --json]
  */
 import { fork, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -24,11 +27,10 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { createPhraseChunker } from '../runtime/providers/elevenlabs/phrase-chunker.js';
-import { ENV } from '../test/integration/call-rig.js';
+import { closeMocks, ENV, mockViolations, type Mocks } from '../test/integration/call-rig.js';
+import { MODES, PROFILES, startModeMocks, type Mode } from './e2e-mocks.js';
 import { printTable, summarize, type Summary } from './stats.js';
 
-type Mode = 'cascade' | 'dualplex' | 'speech-to-speech';
-const MODES: readonly Mode[] = ['cascade', 'dualplex', 'speech-to-speech'];
 interface Endpoints {
   readonly realtime: { readonly baseURL: string; readonly ca: string };
   readonly chat?: string;
@@ -44,6 +46,7 @@ const turns = Math.max(1, Number(option('turns') ?? 40) || 40);
 const modes = (option('modes')?.split(',') ?? MODES).filter((mode): mode is Mode => (MODES as readonly string[]).includes(mode));
 const json = args.includes('--json');
 const mocksCpus = option('mocks-cpus');
+const mocksInChild = option('mocks') !== 'in-process';
 
 /** As bench:e2e: 1.06 s of speech, the turn committed 300 ms after it ends, about 1.2 s of reply played out. */
 const SPEECH_MS = 1060;
@@ -54,8 +57,33 @@ const FRAME_MS = 20;
 const SPEECH_FRAME = Buffer.from(Array.from({ length: 160 }, (_, i) => (i % 16 < 8 ? 0x20 : 0xa0))).toString('base64');
 const SILENT_FRAME = Buffer.alloc(160, 0xff).toString('base64');
 
-/** bench:e2e's mock host, forked: starts the mocks of a mode with every latency at 0 ms. */
-function forkMockHost(): { start(mode: Mode): Promise<Endpoints>; stop(): Promise<string[]>; close(): void } {
+/** Starts and stops the mocks of a mode with every latency at 0 ms. */
+interface MockHost {
+  start(mode: Mode): Promise<Endpoints>;
+  stop(): Promise<string[]>;
+  close(): void;
+}
+
+/** The mocks in this process. */
+function inProcessMocks(): MockHost {
+  let mocks: Mocks | undefined;
+  return {
+    async start(mode) {
+      mocks = await startModeMocks(mode, PROFILES.find((profile) => profile.name === 'zero')!);
+      const { realtime, chat, elevenlabs } = mocks;
+      return { realtime: { baseURL: realtime!.baseURL, ca: realtime!.ca }, ...(chat ? { chat: chat.baseURL } : {}), ...(elevenlabs ? { elevenlabs: elevenlabs.baseURL } : {}) };
+    },
+    async stop() {
+      const violations = mocks ? mockViolations(mocks) : [];
+      if (mocks) await closeMocks(mocks);
+      return [...violations];
+    },
+    close() {},
+  };
+}
+
+/** bench:e2e's mock host, forked. */
+function forkMockHost(): MockHost {
   const file = fileURLToPath(new URL('./e2e-latency.bench.ts', import.meta.url));
   const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc'];
   const child: ChildProcess =
@@ -232,7 +260,7 @@ function chatReply(baseURL: string, agent: Agent, messages: ReadonlyArray<{ role
   });
 }
 
-const host = forkMockHost();
+const host = mocksInChild ? forkMockHost() : inProcessMocks();
 const results: Array<{ mode: Mode; added: Summary; violations: string[] }> = [];
 try {
   for (const mode of modes) {
@@ -244,9 +272,9 @@ try {
   host.close();
 }
 if (!json) {
-  process.stdout.write(`\nThe floor: a minimal client over bench:e2e's mocks (child process, every latency 0 ms), commit -> first audio, ms (Node ${process.version})\n`);
+  process.stdout.write(`\nThe floor: a minimal client over bench:e2e's mocks (${mocksInChild ? 'child process' : 'in process'}, every latency 0 ms), commit -> first audio, ms (Node ${process.version})\n`);
   printTable(results.map(({ mode, added }) => [mode, added]));
   for (const { mode, violations } of results) if (violations.length > 0) process.stdout.write(`${mode}: the mocks saw ${violations.length} protocol violation(s): ${violations.slice(0, 3).join('; ')}\n`);
 }
-process.stdout.write(`${JSON.stringify({ bench: 'e2e-floor', node: process.version, turns, mocksCpus: mocksCpus ?? null, results })}\n`);
+process.stdout.write(`${JSON.stringify({ bench: 'e2e-floor', node: process.version, mocks: mocksInChild ? 'child' : 'in-process', turns, mocksCpus: mocksCpus ?? null, results })}\n`);
 if (results.some(({ violations }) => violations.length > 0)) process.exitCode = 1;

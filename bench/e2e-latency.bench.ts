@@ -56,26 +56,9 @@ import type { TurnRecord, TurnSpans } from '../runtime/call/call-record.js';
 import { SPEECH_END_HANGOVER_MS } from '../runtime/call/inbound-pipeline.js';
 import { createPhraseChunker } from '../runtime/providers/elevenlabs/phrase-chunker.js';
 import type { MockChatRequestRecord } from '../test/mocks/openai-chat-server.js';
-import { closeMocks, fixtureSpeech, mockViolations, startCall, startMocks, type Mocks } from '../test/integration/call-rig.js';
+import { closeMocks, fixtureSpeech, mockViolations, startCall, type Mocks } from '../test/integration/call-rig.js';
+import { MODES, PROFILES, startModeMocks, type Mode, type Profile } from './e2e-mocks.js';
 import { printTable, summarize, type Summary } from './stats.js';
-
-type Mode = 'cascade' | 'dualplex' | 'speech-to-speech';
-const MODES: readonly Mode[] = ['cascade', 'dualplex', 'speech-to-speech'];
-
-/** What the mocks wait, ms. */
-interface Profile {
-  readonly name: string;
-  /** Transcription final after the commit (Realtime `transcriptionMs`). */
-  readonly transcriptionMs: number;
-  /** First LLM token (chat `ttftMs`, Realtime `firstDeltaMs`). */
-  readonly firstTokenMs: number;
-  /** ElevenLabs first audio after the first text (`firstAudioMs`); speech-to-speech audio comes with its text. */
-  readonly firstAudioMs: number;
-}
-const PROFILES: readonly Profile[] = [
-  { name: 'fixed', transcriptionMs: 120, firstTokenMs: 200, firstAudioMs: 150 },
-  { name: 'zero', transcriptionMs: 0, firstTokenMs: 0, firstAudioMs: 0 },
-];
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -104,11 +87,6 @@ if (sttTurnDetection !== undefined && !['local', 'server_vad', 'semantic_vad'].i
   process.exit(2);
 }
 
-const QUESTION = 'Do you have parking nearby?';
-const REPLY = 'Yes, there is free parking. It is right behind the building.';
-/** Audio the mocks make per reply: ElevenLabs 20 ms a character, Realtime 60 ms a token (about 1.2 s a reply). */
-const MS_PER_CHAR = 20;
-const AUDIO_MS_PER_TOKEN = 60;
 const SPEECH = fixtureSpeech('speech-en-female', 40, 1100);
 
 /** performance.now() + this offset = the monotonic clock every process on the machine reads, ms. */
@@ -240,7 +218,7 @@ function endpointsOf(mocks: Mocks): Endpoints {
 }
 
 async function inProcessMocks(mode: Mode, profile: Profile, stamps: Stamps): Promise<MockHost> {
-  const mocks = await startModeMocks(mode, profile);
+  const mocks = await startModeMocks(mode, profile, tokenIntervalMs);
   stampMocks(mocks, stamps);
   return { endpoints: endpointsOf(mocks), sync: async () => {}, stop: async () => (await closeMocks(mocks), mockViolations(mocks)) };
 }
@@ -262,7 +240,7 @@ function serveMocks(): void {
     }
     stamps = new Stamps([]);
     gcStamps = { stamps, where: 'mocks' };
-    mocks = await startModeMocks(request.mode, PROFILES.find((profile) => profile.name === request.profile)!);
+    mocks = await startModeMocks(request.mode, PROFILES.find((profile) => profile.name === request.profile)!, tokenIntervalMs);
     stampMocks(mocks, stamps);
     return { type: 'started', endpoints: endpointsOf(mocks) };
   };
@@ -303,14 +281,6 @@ function forkMockHost(): { start(mode: Mode, profile: Profile): Promise<MockHost
     },
     close: () => child.disconnect(),
   };
-}
-
-function startModeMocks(mode: Mode, profile: Profile): Promise<Mocks> {
-  const transcription = { transcripts: [QUESTION], transcriptionMs: profile.transcriptionMs };
-  const elevenlabs = { firstAudioMs: profile.firstAudioMs, msPerChar: MS_PER_CHAR };
-  if (mode === 'cascade') return startMocks({ realtime: transcription, chat: { reply: REPLY, ttftMs: profile.firstTokenMs, tokenIntervalMs }, elevenlabs });
-  const realtime = { ...transcription, reply: REPLY, firstDeltaMs: profile.firstTokenMs, deltaIntervalMs: tokenIntervalMs, audioMsPerToken: AUDIO_MS_PER_TOKEN };
-  return mode === 'dualplex' ? startMocks({ realtime, elevenlabs }) : startMocks({ realtime });
 }
 
 /** One measured caller turn: the spans, and the stages of the path from commit to first frame. */
