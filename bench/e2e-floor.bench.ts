@@ -21,21 +21,13 @@
  *
  * Usage: npm run bench:e2e-floor [-- --turns 40 --modes cascade,dualplex,speech-to-speech --mocks child|in-process --mocks-cpus 1 --json]
  */
-import { fork, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { createPhraseChunker } from '../runtime/providers/elevenlabs/phrase-chunker.js';
 import { closeMocks, ENV, mockViolations, type Mocks } from '../test/integration/call-rig.js';
-import { MODES, PROFILES, startModeMocks, type Mode } from './e2e-mocks.js';
+import { endpointsOf, forkMockHost, MODES, mocksCpusOption, PROFILES, startModeMocks, type Endpoints, type Mode } from './e2e-mocks.js';
 import { printTable, summarize, type Summary } from './stats.js';
-
-interface Endpoints {
-  readonly realtime: { readonly baseURL: string; readonly ca: string };
-  readonly chat?: string;
-  readonly elevenlabs?: string;
-}
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -45,7 +37,7 @@ const option = (name: string): string | undefined => {
 const turns = Math.max(1, Number(option('turns') ?? 40) || 40);
 const modes = (option('modes')?.split(',') ?? MODES).filter((mode): mode is Mode => (MODES as readonly string[]).includes(mode));
 const json = args.includes('--json');
-const mocksCpus = option('mocks-cpus');
+const mocksCpus = mocksCpusOption(option('mocks-cpus'));
 const mocksInChild = option('mocks') !== 'in-process';
 
 /** As bench:e2e: 1.06 s of speech, the turn committed 300 ms after it ends, about 1.2 s of reply played out. */
@@ -70,8 +62,7 @@ function inProcessMocks(): MockHost {
   return {
     async start(mode) {
       mocks = await startModeMocks(mode, PROFILES.find((profile) => profile.name === 'zero')!);
-      const { realtime, chat, elevenlabs } = mocks;
-      return { realtime: { baseURL: realtime!.baseURL, ca: realtime!.ca }, ...(chat ? { chat: chat.baseURL } : {}), ...(elevenlabs ? { elevenlabs: elevenlabs.baseURL } : {}) };
+      return endpointsOf(mocks);
     },
     async stop() {
       const violations = mocks ? mockViolations(mocks) : [];
@@ -83,18 +74,19 @@ function inProcessMocks(): MockHost {
 }
 
 /** bench:e2e's mock host, forked. */
-function forkMockHost(): MockHost {
-  const file = fileURLToPath(new URL('./e2e-latency.bench.ts', import.meta.url));
-  const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc'];
-  const child: ChildProcess =
-    mocksCpus === undefined ? fork(file, ['--mock-host'], { execArgv: process.execArgv, stdio }) : spawn('taskset', ['-c', mocksCpus, process.execPath, ...process.execArgv, file, '--mock-host'], { stdio });
-  let waiting: ((reply: Record<string, unknown>) => void) | undefined;
-  child.on('message', (reply) => waiting?.(reply as Record<string, unknown>));
-  const ask = (message: Record<string, unknown>) => new Promise<Record<string, unknown>>((resolve) => ((waiting = resolve), child.send(message)));
+function childMockHost(): MockHost {
+  const { ask, close } = forkMockHost([], mocksCpus);
   return {
-    start: async (mode) => (await ask({ type: 'start', mode, profile: 'zero' })).endpoints as Endpoints,
-    stop: async () => ((await ask({ type: 'stop' })).violations as string[]) ?? [],
-    close: () => child.disconnect(),
+    async start(mode) {
+      const reply = await ask({ type: 'start', mode, profile: 'zero' });
+      if (reply.type !== 'started') throw new Error(`mock host: expected started, got ${reply.type}`);
+      return reply.endpoints;
+    },
+    async stop() {
+      const reply = await ask({ type: 'stop' });
+      return reply.type === 'stopped' ? reply.violations : [];
+    },
+    close,
   };
 }
 
@@ -141,7 +133,7 @@ function speakThroughElevenLabs(el: WebSocket, contextId: string): { push(delta:
     const onMessage = (data: WebSocket.RawData) => {
       const message = JSON.parse(data.toString()) as { audio?: string; contextId?: string };
       if (message.contextId !== contextId || !message.audio) return;
-      Buffer.from(message.audio, 'base64');
+      Buffer.from(message.audio, 'base64'); // decoded, as any client must before playing it
       el.off('message', onMessage);
       resolve(performance.now());
     };
@@ -260,7 +252,7 @@ function chatReply(baseURL: string, agent: Agent, messages: ReadonlyArray<{ role
   });
 }
 
-const host = mocksInChild ? forkMockHost() : inProcessMocks();
+const host = mocksInChild ? childMockHost() : inProcessMocks();
 const results: Array<{ mode: Mode; added: Summary; violations: string[] }> = [];
 try {
   for (const mode of modes) {

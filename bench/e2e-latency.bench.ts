@@ -49,15 +49,13 @@
  * `--stt-turn-detection` sets cascade's `stt.turnDetection` (default `local`: our VAD commits the caller's audio).
  * `--json` prints the JSON line only (no tables); `--samples` adds every turn to it.
  */
-import { fork, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import type { TurnRecord, TurnSpans } from '../runtime/call/call-record.js';
 import { SPEECH_END_HANGOVER_MS } from '../runtime/call/inbound-pipeline.js';
 import { createPhraseChunker } from '../runtime/providers/elevenlabs/phrase-chunker.js';
 import type { MockChatRequestRecord } from '../test/mocks/openai-chat-server.js';
 import { closeMocks, fixtureSpeech, mockViolations, startCall, type Mocks } from '../test/integration/call-rig.js';
-import { MODES, PROFILES, startModeMocks, type Mode, type Profile } from './e2e-mocks.js';
+import { endpointsOf, forkMockHost, MODES, mocksCpusOption, PROFILES, startModeMocks, type Endpoints, type HostReply, type HostRequest, type Mode, type Profile } from './e2e-mocks.js';
 import { printTable, summarize, type Summary } from './stats.js';
 
 const args = process.argv.slice(2);
@@ -75,11 +73,7 @@ const json = args.includes('--json');
 const withSamples = args.includes('--samples');
 const mocksInChild = option('mocks') !== 'in-process';
 /** CPUs the mock host is pinned to (`taskset -c`), if any. */
-const mocksCpus = option('mocks-cpus');
-if (mocksCpus !== undefined && !/^\d+([-,]\d+)*$/.test(mocksCpus)) {
-  process.stderr.write(`--mocks-cpus takes a taskset CPU list such as 1 or 0-1 (got ${mocksCpus})\n`);
-  process.exit(2);
-}
+const mocksCpus = mocksCpusOption(option('mocks-cpus'));
 /** Cascade's `stt.turnDetection` (default: the agent's default, `local`). */
 const sttTurnDetection = option('stt-turn-detection');
 if (sttTurnDetection !== undefined && !['local', 'server_vad', 'semantic_vad'].includes(sttTurnDetection)) {
@@ -196,13 +190,6 @@ ${elevenlabs}`
   return `apiVersion: voiceagent/v1\nname: e2e-latency-${mode}\n${body}\nlanguages: { default: en }\nprompt: { system: You are the front desk of a dental clinic. Be brief. }\n`;
 }
 
-/** Where the mocks listen, and the Realtime mock's certificate. */
-interface Endpoints {
-  readonly realtime: { readonly baseURL: string; readonly ca: string };
-  readonly chat?: string;
-  readonly elevenlabs?: string;
-}
-
 /** The mocks of one mode and profile, in this process or in the child. */
 interface MockHost {
   readonly endpoints: Endpoints;
@@ -212,19 +199,11 @@ interface MockHost {
   stop(): Promise<readonly string[]>;
 }
 
-function endpointsOf(mocks: Mocks): Endpoints {
-  const { realtime, chat, elevenlabs } = mocks;
-  return { realtime: { baseURL: realtime!.baseURL, ca: realtime!.ca }, ...(chat ? { chat: chat.baseURL } : {}), ...(elevenlabs ? { elevenlabs: elevenlabs.baseURL } : {}) };
-}
-
 async function inProcessMocks(mode: Mode, profile: Profile, stamps: Stamps): Promise<MockHost> {
   const mocks = await startModeMocks(mode, profile, tokenIntervalMs);
   stampMocks(mocks, stamps);
   return { endpoints: endpointsOf(mocks), sync: async () => {}, stop: async () => (await closeMocks(mocks), mockViolations(mocks)) };
 }
-
-type HostRequest = { readonly type: 'start'; readonly mode: Mode; readonly profile: string } | { readonly type: 'sync' } | { readonly type: 'stop' };
-type HostReply = { readonly type: 'started'; readonly endpoints: Endpoints } | { readonly type: 'stamps'; readonly stamps: Array<[string, number]> } | { readonly type: 'stopped'; readonly violations: string[] };
 
 /** The child's side (`--mock-host`): starts and stops the mocks it is asked for and hands over their stamps. */
 function serveMocks(): void {
@@ -248,21 +227,9 @@ function serveMocks(): void {
   process.on('disconnect', () => process.exit(0));
 }
 
-/** Forks this file as the mock host; one request at a time (the bench awaits each). */
-function forkMockHost(): { start(mode: Mode, profile: Profile): Promise<MockHost>; close(): void } {
-  const hostArgs = [fileURLToPath(import.meta.url), ...args, '--mock-host'];
-  const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc'];
-  // taskset execs node, which finds the IPC channel fork() would have given it in the inherited environment.
-  const child: ChildProcess =
-    mocksCpus === undefined ? fork(hostArgs[0]!, hostArgs.slice(1), { execArgv: process.execArgv, stdio }) : spawn('taskset', ['-c', mocksCpus, process.execPath, ...process.execArgv, ...hostArgs], { stdio });
-  child.on('error', (error) => {
-    process.stderr.write(`bench:e2e: could not start the mock host (${error.message})${mocksCpus !== undefined ? '; --mocks-cpus needs taskset (util-linux)' : ''}\n`);
-    process.exit(1);
-  });
-  let waiting: { resolve(reply: HostReply): void; reject(error: Error): void } | undefined;
-  child.on('message', (reply) => waiting?.resolve(reply as HostReply));
-  child.on('exit', (code) => waiting?.reject(new Error(`the mock host exited (code ${code})`)));
-  const ask = (request: HostRequest) => new Promise<HostReply>((resolve, reject) => ((waiting = { resolve, reject }), child.send(request)));
+/** The mock host in a child process; one request at a time (the bench awaits each). */
+function childMockHost(): { start(mode: Mode, profile: Profile): Promise<MockHost>; close(): void } {
+  const { ask, close } = forkMockHost(args, mocksCpus);
   return {
     async start(mode, profile) {
       const started = await ask({ type: 'start', mode, profile: profile.name });
@@ -279,7 +246,7 @@ function forkMockHost(): { start(mode: Mode, profile: Profile): Promise<MockHost
         },
       };
     },
-    close: () => child.disconnect(),
+    close,
   };
 }
 
@@ -444,7 +411,7 @@ interface RunResult {
 
 const SPAN_NAMES: ReadonlyArray<keyof TurnSpans> = ['endpointingMs', 'sttFinalMs', 'llmFirstTokenMs', 'ttsFirstAudioMs', 'firstFrameOutMs', 'responseMs'];
 
-async function runMode(mode: Mode, profile: Profile, warmUp: boolean, host: ReturnType<typeof forkMockHost> | undefined): Promise<RunResult> {
+async function runMode(mode: Mode, profile: Profile, warmUp: boolean, host: ReturnType<typeof childMockHost> | undefined): Promise<RunResult> {
   const stamps = new Stamps();
   gcStamps = { stamps, where: 'call' };
   const mocks = host ? await host.start(mode, profile) : await inProcessMocks(mode, profile, stamps);
@@ -504,7 +471,7 @@ function print(result: RunResult): void {
 }
 
 async function main(): Promise<void> {
-  const host = mocksInChild ? forkMockHost() : undefined;
+  const host = mocksInChild ? childMockHost() : undefined;
   const results: RunResult[] = [];
   try {
     for (const mode of modes) {
