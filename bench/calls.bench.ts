@@ -19,10 +19,12 @@
 import { performance } from 'node:perf_hooks';
 import { createVad } from '../runtime/audio/create-vad.js';
 import { decodeMulawInto, encodeMulaw } from '../runtime/audio/g711.js';
-import { createCallSession, prepareAgent, type CallSession } from '../runtime/call/call-session.js';
+import { prepareAgent, type CallSession } from '../runtime/call/call-session.js';
+import type { CallRecord } from '../runtime/call/call-record.js';
+import { startCall } from '../runtime/call/start-call.js';
 import { loadAgent } from '../runtime/dsl/index.js';
 import { createFakeLlm, createFakeTts, createScriptedStt } from '../runtime/providers/testing/index.js';
-import type { CallTransport } from '../runtime/transports/types.js';
+import type { CallTransport, TransportListener } from '../runtime/transports/types.js';
 import type { TextToSpeech, TtsChunk } from '../runtime/providers/types.js';
 import { createSimulatedClock, realClock } from '../runtime/util/clock.js';
 import { summarize, printTable } from './stats.js';
@@ -94,11 +96,16 @@ function createReplayTts(chunks: readonly TtsChunk[]): TextToSpeech {
  * A transport that only counts: it models the far end's playout buffer (playoutDelayMs) like the recording
  * transport does, without keeping every frame (which is a test tool's job, not a load fixture's).
  */
-function createCountingTransport(playoutDelayMs: number): CallTransport & { framesSent: number } {
+function createCountingTransport(playoutDelayMs: number): CallTransport & { framesSent: number; far: TransportListener | undefined } {
   let playedUntil = 0;
   const t = {
     sampleRate: 8000,
+    reportsPlayback: false,
     framesSent: 0,
+    far: undefined as TransportListener | undefined,
+    listen(listener: TransportListener) {
+      t.far = listener;
+    },
     sendAudio() {
       const now = performance.now();
       playedUntil = Math.max(playedUntil, now + playoutDelayMs) + 20;
@@ -117,7 +124,10 @@ function createCountingTransport(playoutDelayMs: number): CallTransport & { fram
 }
 
 interface BenchCall {
-  session: CallSession;
+  session?: CallSession;
+  done?: Promise<CallRecord>;
+  start: () => void;
+  transport: ReturnType<typeof createCountingTransport>;
   stt: ReturnType<typeof createScriptedStt>;
   bargeInAtMs: number;
   speechFramesLeft: number;
@@ -141,11 +151,26 @@ for (let i = 0; i < CALLS; i++) {
   const llm = createFakeLlm({ clock: realClock, replies: [], defaultReply: 'Of course, take your time.', ttftMs: 150, tokensPerSecond: 60 });
   const transport = createCountingTransport(40);
   const vad = await createVad({ engine: 'webrtc', threshold: 0.5 }, { sampleRate: 8000 });
-  const session = createCallSession({ agent, providers: { stt, tts, llm: () => llm, vad }, transport, clock: realClock });
-  const call: BenchCall = { session, stt, bargeInAtMs: 600 + 20 * Math.floor(Math.random() * 50), speechFramesLeft: 0 };
-  session.onEvent((e) => {
-    if (e.type === 'barge-in' && e.decision === 'paused' && call.pausedAt === undefined) call.pausedAt = performance.now();
-  });
+  const call: BenchCall = {
+    stt,
+    transport,
+    bargeInAtMs: 600 + 20 * Math.floor(Math.random() * 50),
+    speechFramesLeft: 0,
+    // One owner of the call's life, as in `serve`: startCall wires the transport and closes the VAD at the end.
+    start: () =>
+      void startCall({
+        agent,
+        providers: { stt, tts, llm: () => llm, vad, close: () => void vad.close() },
+        transport,
+        clock: realClock,
+        onEvent: (e) => {
+          if (e.type === 'barge-in' && e.decision === 'paused' && call.pausedAt === undefined) call.pausedAt = performance.now();
+        },
+      }).then((started) => {
+        call.session = started.session;
+        call.done = started.done;
+      }),
+  };
   calls.push(call);
 }
 
@@ -164,9 +189,11 @@ await new Promise<void>((resolve) => {
     for (let i = 0; i < calls.length; i++) {
       const call = calls[i]!;
       if (startTick[i]! > tick) continue;
-      if (startTick[i] === tick) call.session.start();
+      if (startTick[i] === tick) call.start();
+      const session = call.session;
+      if (!session) continue;
       let payload = silencePayload;
-      if (call.agentStartedAtTick === undefined && call.session.hasTag('agent-speaking')) call.agentStartedAtTick = tick;
+      if (call.agentStartedAtTick === undefined && session.hasTag('agent-speaking')) call.agentStartedAtTick = tick;
       if (call.agentStartedAtTick !== undefined && (tick - call.agentStartedAtTick) * 20 === call.bargeInAtMs) {
         call.stt.utter({ text: 'wait a moment please', wordMs: 250 });
         call.speechFramesLeft = 50;
@@ -180,7 +207,7 @@ await new Promise<void>((resolve) => {
       const wasPaused = call.pausedAt !== undefined;
       const t0 = performance.now();
       decodeMulawInto(payload, decoded);
-      call.session.pushAudio(decoded);
+      call.transport.far!.onAudio(decoded);
       const t1 = performance.now();
       frameCostsUs.push((t1 - t0) * 1000);
       if (!wasPaused && call.pausedAt !== undefined) {
@@ -194,7 +221,8 @@ await new Promise<void>((resolve) => {
   };
   setTimeout(runTick, 20);
 });
-for (const call of calls) call.session.hangup();
+for (const call of calls) call.transport.far?.onClose('caller-hangup');
+await Promise.all(calls.map((call) => call.done));
 
 const processing = calls.filter((c) => c.processingUs !== undefined).map((c) => c.processingUs!);
 const reaction = calls.filter((c) => c.pausedAt !== undefined && c.onsetDueAt !== undefined).map((c) => c.pausedAt! - c.onsetDueAt! - PAUSE_AFTER_MS);

@@ -1,8 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { compileAgent, toMermaid } from '../runtime/compiler/index.js';
-import { formatDiagnostic, loadAgent } from '../runtime/dsl/index.js';
+import { compileAgent, formatDiagnostic, loadAgent, toMermaid } from '../runtime/index.js';
 import { CliError, EXIT, type CliIO } from './io.js';
 
 interface CompileOptions {

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { readPackageJson } from '../runtime/util/package-root.js';
+import { packageVersion } from '../runtime/index.js';
 import { registerCompile } from './compile.js';
 import { registerInit } from './init.js';
 import { CliError, EXIT, processIO, type CliIO } from './io.js';
@@ -8,7 +8,7 @@ import { registerValidate } from './validate.js';
 
 /** Builds the `voiceagent` program; each command registers itself and calls a runtime API. */
 export function createProgram(io: CliIO, setExitCode: (code: number) => void): Command {
-  const { version } = readPackageJson<{ version: string }>('package.json');
+  const version = packageVersion();
   const program = new Command('voiceagent')
     .description('Build, test and run full-duplex AI voice agents declared in YAML.')
     .version(version, '-V, --version', 'print the voiceagent version')

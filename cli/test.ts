@@ -1,9 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { formatDiagnostic } from '../runtime/dsl/index.js';
-import type { ScenarioResult, ScenarioRunEntry } from '../runtime/sim/index.js';
-import { writeWav } from '../runtime/audio/wav.js';
+import { findScenarioFiles, formatDiagnostic, formatJUnit, formatScenarioReport, formatSummary, runScenarioFiles, writeWav, type ScenarioResult, type ScenarioRunEntry } from '../runtime/index.js';
 import { CliError, EXIT, type CliIO } from './io.js';
 
 interface TestOptions {
@@ -40,8 +38,6 @@ Examples:
   voiceagent test --agent agents/dispatch.yaml scenarios/dispatch --junit report.xml`,
     )
     .action(async (paths: string[], options: TestOptions) => {
-      // Loaded on use: the simulator pulls in the offline voice and audio stack, which other commands never need.
-      const { findScenarioFiles, runScenarioFiles, formatJUnit, formatScenarioReport, formatSummary } = await import('../runtime/sim/index.js');
       const files = findScenarioFiles(paths, io.cwd);
       if (files.length === 0) throw new CliError(`no scenario files found in ${paths.length ? paths.join(', ') : 'the project\'s scenarios folder or ./scenarios'}`);
       const results: ScenarioRunEntry[] = [];

@@ -1,6 +1,5 @@
 import type { Clock } from '../util/clock.js';
-import type { CharAlignment, Pcm16 } from '../providers/types.js';
-import type { CallTransport } from '../transports/types.js';
+import type { CharAlignment, Pcm16 } from './media.js';
 import { FRAME_MS, msToSamples, samplesPerFrame, samplesToMs } from './frames.js';
 
 /** A word of the current utterance on the playout time line (ms from the utterance's first sample). */
@@ -11,6 +10,28 @@ export interface TimedWord {
   /** Offset of the word in the utterance text. */
   readonly charStart: number;
   readonly charEnd: number;
+}
+
+/**
+ * Where playout sends audio: the synchronous outbound side of a call transport (`runtime/transports`), so a
+ * barge-in pauses and clears in the same tick as the frame that triggered it.
+ */
+export interface AudioSink {
+  /** Sample rate of the frames, Hz. */
+  readonly sampleRate: number;
+  /** Sends one frame (20 ms). The frame may be a view into playout's buffer: copy or encode what you keep. */
+  sendAudio(frame: Pcm16): void;
+  /** Drops audio sent but not yet played by the far end (Twilio `clear`). */
+  clear(): void;
+  /** Asks to be told (see `CallTransport.listen`) when the audio sent so far has been played. */
+  mark(name: string): void;
+  /** Milliseconds of audio sent but not yet played by the far end. */
+  bufferedMs(): number;
+  /**
+   * The far end reports every mark played: playout then marks each frame and takes the heard position from
+   * the reports ({@link Playout.notePlayed}) instead of estimating it from `bufferedMs()`.
+   */
+  readonly reportsPlayback?: boolean;
 }
 
 /** What playout reports to its owner. */
@@ -24,7 +45,14 @@ export interface PlayoutHooks {
    * synchronously; the frame may be a view into playout's buffer, so copy what you keep.
    */
   onFrameSent?(frame: Int16Array): void;
+  /** The utterance ran out of audio before its voice said it was done (a stalled stream). */
+  onStarved?(): void;
+  /** Audio came again after `onStarved`. */
+  onFed?(): void;
 }
+
+/** What a played report meant for the current utterance. */
+export type PlayedOutcome = 'progress' | 'end' | 'ignored';
 
 /**
  * Paced, cancellable playout of agent speech: one 20 ms frame per clock tick to the transport, with
@@ -54,10 +82,13 @@ export class Playout {
   private firstFrameSent = false;
   private timer: unknown;
   private nextTickAt = 0;
+  /** Samples of this utterance the far end reported played (marks echoed, not dropped). */
+  private confirmedSamples = 0;
+  private starved = false;
 
   constructor(
     private readonly clock: Clock,
-    private readonly transport: CallTransport,
+    private readonly transport: AudioSink,
     private readonly hooks: PlayoutHooks,
   ) {
     this.frameSamples = samplesPerFrame(transport.sampleRate);
@@ -80,6 +111,8 @@ export class Playout {
     this.paused = false;
     this.gain = 1;
     this.firstFrameSent = false;
+    this.confirmedSamples = 0;
+    this.starved = false;
     return this.utteranceId;
   }
 
@@ -94,6 +127,10 @@ export class Playout {
     this.samples.set(pcm, this.length);
     this.length += pcm.length;
     if (alignment) this.addAlignment(alignment, chunkStartMs);
+    if (this.starved) {
+      this.starved = false;
+      this.hooks.onFed?.();
+    }
     this.ensureTicking();
   }
 
@@ -123,7 +160,24 @@ export class Playout {
   flushTransport(): void {
     const bufferedSamples = this.paused ? 0 : msToSamples(this.transport.bufferedMs(), this.transport.sampleRate);
     this.transport.clear();
-    this.position = Math.max(0, this.position - bufferedSamples);
+    // Where the far end reports playback, what it confirmed is what was heard; the rest is sent again.
+    if (this.transport.reportsPlayback && !this.paused) this.position = Math.min(this.position, this.confirmedSamples);
+    else this.position = Math.max(0, this.position - bufferedSamples);
+  }
+
+  /**
+   * The far end reached a mark playout asked for. A frame mark (`<utterance>:<sample>`) not dropped advances
+   * the heard position; the end mark (`<utterance>:end`) played means the whole utterance was heard. Marks of
+   * earlier utterances, and dropped ones, change nothing.
+   */
+  notePlayed(mark: string, dropped: boolean): PlayedOutcome {
+    const colon = mark.indexOf(':');
+    if (colon < 0 || Number(mark.slice(0, colon)) !== this.utteranceId || dropped) return 'ignored';
+    const at = mark.slice(colon + 1);
+    if (at === 'end') return 'end';
+    const samples = Number(at);
+    if (Number.isFinite(samples) && samples > this.confirmedSamples) this.confirmedSamples = samples;
+    return 'progress';
   }
 
   /** Continues from where `pause()` left off. */
@@ -172,6 +226,7 @@ export class Playout {
 
   /** Milliseconds of this utterance the caller has heard by now (sent minus what the transport still buffers). */
   heardPositionMs(): number {
+    if (this.transport.reportsPlayback) return samplesToMs(this.confirmedSamples, this.transport.sampleRate);
     const sentMs = samplesToMs(this.position, this.transport.sampleRate);
     return this.paused ? sentMs : Math.max(0, sentMs - this.transport.bufferedMs());
   }
@@ -248,6 +303,10 @@ export class Playout {
     if (this.paused) return;
     const end = Math.min(this.length, this.stopAt);
     if (this.position >= end) {
+      if (!this.inputComplete && this.firstFrameSent && !this.starved) {
+        this.starved = true;
+        this.hooks.onStarved?.();
+      }
       this.checkDrained();
       return;
     }
@@ -261,6 +320,7 @@ export class Playout {
     }
     this.position += n;
     this.transport.sendAudio(frame);
+    if (this.transport.reportsPlayback) this.transport.mark(`${this.utteranceId}:${this.position}`);
     this.hooks.onFrameSent?.(frame);
     if (!this.firstFrameSent) {
       this.firstFrameSent = true;
@@ -286,6 +346,8 @@ export class Playout {
     if (this.position >= Math.min(this.length, this.stopAt)) {
       const id = this.utteranceId;
       this.inputComplete = false; // report once
+      // The far end tells when it has played the whole utterance (a goodbye before the hang-up).
+      this.transport.mark(`${id}:end`);
       this.hooks.onDrained(id);
     }
   }

@@ -1,7 +1,7 @@
 import type { BargeInRecord } from './call-record.js';
-import type { CallEvent } from './events.js';
+import type { CallEventBody } from './events.js';
 
-type Decision = Extract<CallEvent, { type: 'barge-in' }>['decision'];
+type Decision = Extract<CallEventBody, { type: 'barge-in' }>['decision'];
 
 /**
  * Keeps the record of each barge-in attempt: onset (first caller speech frame while the agent speaks), when
@@ -12,7 +12,7 @@ export class BargeInTracker {
 
   constructor(
     private readonly records: BargeInRecord[],
-    private readonly emit: (event: CallEvent) => void,
+    private readonly emit: (event: CallEventBody) => void,
   ) {}
 
   /** Onset (call time) of the attempt not yet decided, if any. */

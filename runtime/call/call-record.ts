@@ -1,3 +1,6 @@
+import type { CompiledAgent } from '../compiler/index.js';
+import type { AgentSpec } from '../dsl/index.js';
+import type { TransportStartInfo } from '../transports/types.js';
 import type { ConversationEntry } from './conversation.js';
 import type { EndpointCue } from './text-rules.js';
 
@@ -54,7 +57,8 @@ export interface BargeInRecord {
 /** A failure during the call (provider error, timeout). */
 export interface CallFailure {
   readonly atMs: number;
-  readonly source: string;
+  /** Where it came from: a provider (`stt`, `llm`, `tts`), the `reply`, the `watchdog`, the `transport`, the `runtime`, the `providers` at start. */
+  readonly source: 'stt' | 'llm' | 'tts' | 'reply' | 'watchdog' | 'transport' | 'runtime' | 'providers';
   readonly message: string;
   readonly retryable: boolean;
 }
@@ -62,7 +66,11 @@ export interface CallFailure {
 /** Everything worth keeping about a call, produced at hang-up and also when the call fails. */
 export interface CallRecord {
   readonly callId: string;
-  readonly agent: { readonly name: string; readonly mode: string; readonly sourceHash?: string };
+  /** The agent: name, inference mode, hash of its source file, and the registry version the call ran. */
+  readonly agent: { readonly name: string; readonly mode: string; readonly sourceHash?: string; readonly version?: string };
+  /** ISO 8601 wall-clock time the call started. */
+  readonly startedAt: string;
+  /** Call time of the start: always 0 (every other `...Ms` time in the record counts from it). */
   readonly startedAtMs: number;
   endedAtMs?: number;
   endReason?: 'caller-hangup' | 'agent-hangup' | 'silence' | 'error' | 'transport-closed';
@@ -72,4 +80,34 @@ export interface CallRecord {
   readonly failures: CallFailure[];
   /** Language switches: when and to what. */
   readonly languageSwitches: { atMs: number; from: string; to: string }[];
+  /** Keys the caller pressed (DTMF), in order. */
+  readonly dtmf: { atMs: number; digit: string }[];
+  /** What the transport's far end said at the start (Twilio: callSid, streamSid, custom parameters). */
+  transport?: TransportStartInfo;
+}
+
+/** The record of a call that ended before it could start (its providers could not be built). */
+export function failedCallRecord(options: {
+  readonly callId: string;
+  readonly spec: AgentSpec;
+  readonly compiled: CompiledAgent;
+  readonly version: string | undefined;
+  readonly startedAt: string;
+  readonly message: string;
+}): CallRecord {
+  const { sourceHash } = options.compiled.agent;
+  return {
+    callId: options.callId,
+    agent: { name: options.spec.name, mode: options.spec.inference.mode, ...(sourceHash ? { sourceHash } : {}), ...(options.version ? { version: options.version } : {}) },
+    startedAt: options.startedAt,
+    startedAtMs: 0,
+    endedAtMs: 0,
+    endReason: 'error',
+    transcript: [],
+    turns: [],
+    bargeIns: [],
+    failures: [{ atMs: 0, source: 'providers', message: options.message, retryable: false }],
+    languageSwitches: [],
+    dtmf: [],
+  };
 }

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createActor, type Actor, type AnyStateMachine } from 'xstate';
 import { compileAgent, type CompiledAgent } from '../compiler/index.js';
 import type { AgentSpec } from '../dsl/index.js';
-import type { CallTransport } from '../transports/types.js';
+import type { CallTransport, PlayedReport, TransportStartInfo } from '../transports/types.js';
 import type { TimedWord } from '../audio/playout.js';
 import { realClock, type Clock } from '../util/clock.js';
-import { CallController, type CallProviders } from './call-controller.js';
+import type { CallProviders } from '../providers/call-providers.js';
+import { CallController } from './call-controller.js';
 import type { CallRecord } from './call-record.js';
-import type { CallEvent } from './events.js';
+import type { CallEvent, CallEventBody } from './events.js';
 import { createCallMachine } from './machine.js';
 
 /** An agent ready to take calls: its spec, compiled chart and bound machine (built once, shared by calls). */
@@ -31,6 +32,8 @@ export interface CallSessionOptions {
   /** Default: the real clock. Tests pass a simulated clock. */
   readonly clock?: Clock;
   readonly callId?: string;
+  /** The agent version the call runs (a registry version id): in every event and the record. */
+  readonly version?: string;
 }
 
 /** A live call: push caller audio in, observe events, await the record. */
@@ -42,6 +45,12 @@ export interface CallSession {
   pushAudio(frame: Int16Array): void;
   /** The caller (or the transport) ended the call. */
   hangup(reason?: NonNullable<CallRecord['endReason']>): void;
+  /** The far end played (or dropped, at a clear) the audio up to a mark playout asked for. */
+  notePlayed(report: PlayedReport): void;
+  /** The caller pressed a key: a `dtmf` event and an entry in the record. */
+  pressDtmf(digit: string): void;
+  /** What the transport's far end said at its start: kept in the record, told as a `transport.started` event. */
+  noteTransportStart(info: TransportStartInfo): void;
   /** Subscribes to call events; returns the unsubscribe function. */
   onEvent(listener: (event: CallEvent) => void): () => void;
   /** The record as it stands (complete once the call has ended). */
@@ -71,19 +80,40 @@ export function createCallSession(options: CallSessionOptions): CallSession {
   const listeners = new Set<(event: CallEvent) => void>();
   let resolveDone!: (record: CallRecord) => void;
   const done = new Promise<CallRecord>((resolve) => (resolveDone = resolve));
-  const emit = (event: CallEvent) => {
-    for (const listener of listeners) {
-      try {
-        listener(event);
-      } catch {
-        // An observer's bug must not break the call.
+  const startedAtWallMs = Date.now();
+  const envelope = { v: 2 as const, callId, agent: options.agent.spec.name, ...(options.version ? { version: options.version } : {}) };
+  let seq = 0;
+  const emit = (body: CallEventBody) => {
+    const atSeq = seq++;
+    if (listeners.size > 0) {
+      // A copy, frozen: observers see the call as it was at this event, and nothing they do can change the call.
+      const event = deepFreeze({ ...envelope, seq: atSeq, wallTime: new Date(startedAtWallMs + body.atMs).toISOString(), ...(JSON.parse(JSON.stringify(body)) as CallEventBody) });
+      for (const listener of listeners) {
+        try {
+          listener(event);
+        } catch {
+          // An observer's bug must not break the call.
+        }
       }
     }
-    if (event.type === 'ended') resolveDone(event.record);
+    if (body.type === 'call.ended') resolveDone(body.record);
   };
-  const controller = new CallController({ callId, spec: options.agent.spec, compiled: options.agent.compiled, providers: options.providers, transport: options.transport, clock, emit });
-  const actor: Actor<AnyStateMachine> = createActor(options.agent.machine, { input: { controller }, clock: clock as never });
-  controller.actor = actor;
+  const controller = new CallController({
+    callId,
+    spec: options.agent.spec,
+    compiled: options.agent.compiled,
+    providers: options.providers,
+    transport: options.transport,
+    clock,
+    emit,
+    startedAt: new Date(startedAtWallMs).toISOString(),
+    ...(options.version ? { version: options.version } : {}),
+    send: (event) => actor.send(event),
+    hasTag: (tag) => actor.getSnapshot().hasTag(tag),
+  });
+  // XState's clock takes (fn, ms) => id and clearTimeout(id); ours returns an opaque handle for the same.
+  const actorClock = { setTimeout: (fn: (...args: unknown[]) => void, ms: number) => clock.setTimeout(fn, ms), clearTimeout: (id: unknown) => clock.clearTimeout(id) };
+  const actor: Actor<AnyStateMachine> = createActor(options.agent.machine, { input: { controller }, clock: actorClock });
   let lastStates = '';
   let lastValue: unknown;
   actor.subscribe({
@@ -110,6 +140,7 @@ export function createCallSession(options: CallSessionOptions): CallSession {
     record: controller.record,
     done,
     start() {
+      controller.announceStart();
       controller.openStt();
       actor.start();
     },
@@ -127,12 +158,15 @@ export function createCallSession(options: CallSessionOptions): CallSession {
       controller.finish(reason);
       actor.stop();
     },
+    notePlayed: (report) => controller.notePlayed(report),
+    pressDtmf: (digit) => controller.pressDtmf(digit),
+    noteTransportStart: (info) => controller.noteTransportStart(info),
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     states: () => statePaths(actor.getSnapshot().value),
-    hasTag: (tag) => (actor.getSnapshot() as { hasTag(t: string): boolean }).hasTag(tag),
+    hasTag: (tag) => actor.getSnapshot().hasTag(tag),
     agentSpeech: () => controller.agentSpeech(),
   };
 }
@@ -144,4 +178,13 @@ export function statePaths(value: unknown, prefix = ''): string[] {
     return Object.entries(value as Record<string, unknown>).flatMap(([key, child]) => statePaths(child, prefix ? `${prefix}.${key}` : key));
   }
   return prefix ? [prefix] : [];
+}
+
+/** Freezes an object and everything in it (events are shared by every observer). */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }

@@ -1,5 +1,6 @@
 import { enqueueActions, fromCallback, setup, type AnyStateMachine } from 'xstate';
-import type { CompiledAgent, MachineConfig, StateNodeConfig } from '../compiler/index.js';
+import type { CompiledAgent } from '../compiler/index.js';
+import type { ActionParams, DelayName, GuardParams } from '../compiler/vocabulary.js';
 import type { CallController } from './call-controller.js';
 import type { MachineEvent } from './events.js';
 import type { Reply } from './reply.js';
@@ -11,7 +12,6 @@ export interface CallContext {
 }
 
 type Args = { context: CallContext; event: MachineEvent };
-type Params = Record<string, unknown>;
 const c = ({ context }: Args) => context.controller;
 const transcriptOf = (event: MachineEvent) => ('transcript' in event ? event.transcript : undefined);
 
@@ -35,108 +35,99 @@ function bargeInReason(controller: CallController, event: MachineEvent): string 
   }
 }
 
-/** Named guards of the compiled chart. Parameters come from the agent YAML via the compiled config. */
-const guards = {
-  speechAtLeast: ({ event }: Args, p: Params) => event.type === 'CALLER.SPEECH_MS' && event.speechMs >= Number(p.ms),
-  bargeInConfirmed: (args: Args, p: Params) => {
+/** Every guard the compiler may name, typed from the chart vocabulary (`compiler/vocabulary.ts`). */
+const guards: { [K in keyof GuardParams]: (args: Args, params: GuardParams[K]) => boolean } = {
+  speechAtLeast: ({ event }, p) => event.type === 'CALLER.SPEECH_MS' && event.speechMs >= p.ms,
+  bargeInConfirmed: (args, p) => {
     const controller = c(args);
     const partial = transcriptOf(args.event) ?? controller.utteranceState.partial;
-    const words = confidentWords(partial?.words ?? [], Number(p.minConfidence));
-    if (controller.pipeline.speechMs < Number(p.minSpeechMs)) return false;
+    const words = confidentWords(partial?.words ?? [], p.minConfidence);
+    if (controller.pipeline.speechMs < p.minSpeechMs) return false;
     // A second opinion: the recogniser's VAD must have heard the caller too (it never starts a barge-in).
     if (p.serverVad === true && !controller.recogniserHeardBargeIn()) return false;
     // A recogniser with no live partials (Realtime segments) gives words only after the caller stops:
     // waiting for them would let the pause time out mid-interruption, so duration decides.
-    if (!controller.sttHasPartials) return words.length === 0 || !mayBeBackchannel(words, p.backchannels as string[]);
-    if (words.length < Number(p.minWords)) return false;
+    if (!controller.sttHasPartials) return words.length === 0 || !mayBeBackchannel(words, p.backchannels);
+    if (words.length < p.minWords) return false;
     // "yeah" may be the start of "yeah but..." or a backchannel: not an interruption until a real word comes.
-    return !mayBeBackchannel(words, p.backchannels as string[]);
+    return !mayBeBackchannel(words, p.backchannels);
   },
-  interruptPhraseHeard: (args: Args, p: Params) => {
-    const words = confidentWords(transcriptOf(args.event)?.words ?? [], Number(p.minConfidence));
-    return (p.phrases as string[]).some((phrase) => containsPhrase(words, phrase));
+  interruptPhraseHeard: (args, p) => {
+    const words = confidentWords(transcriptOf(args.event)?.words ?? [], p.minConfidence);
+    return p.phrases.some((phrase) => containsPhrase(words, phrase));
   },
-  utteranceIsBackchannel: (args: Args, p: Params) => isBackchannel(utteranceText(c(args), args.event), p.backchannels as string[]),
-  backchannelWhileAgentSpeaks: (args: Args) => {
+  utteranceIsBackchannel: (args, p) => isBackchannel(utteranceText(c(args), args.event), p.backchannels),
+  backchannelWhileAgentSpeaks: (args) => {
     const controller = c(args);
     return controller.isAgentSpeaking() && isBackchannel(utteranceText(controller, args.event), controller.spec.bargeIn.backchannels);
   },
   utteranceHeard: () => true,
   /** Words of the current utterance were recognised and it was not discarded (noise, backchannel) since. */
-  utteranceInProgress: (args: Args) => c(args).utteranceState.partial !== undefined,
-  finalTranscriptEmpty: (args: Args) => {
+  utteranceInProgress: (args) => c(args).utteranceState.partial !== undefined,
+  finalTranscriptEmpty: (args) => {
     const controller = c(args);
     const text = controller.utteranceState.final?.text.trim() ?? '';
     return text === '' || (controller.isAgentSpeaking() && isBackchannel(text, controller.spec.bargeIn.backchannels));
   },
-  hasFinalTranscript: (args: Args) => c(args).utteranceState.final !== undefined,
-  draftWorthStarting: ({ event }: Args) => event.type === 'STT.PARTIAL' && event.transcript.words.length > 0 && event.transcript.words.every((w) => w.stable),
-  routedModelHasFallback: (args: Args) => c(args).routedModelHasFallback(),
-  callerSilenceReachedHangup: (args: Args) => c(args).callerSilenceReachedHangup(),
-  languageSwitch: (args: Args, p: Params) => {
+  hasFinalTranscript: (args) => c(args).utteranceState.final !== undefined,
+  draftWorthStarting: ({ event }) => event.type === 'STT.PARTIAL' && event.transcript.words.length > 0 && event.transcript.words.every((w) => w.stable),
+  routedModelHasFallback: (args) => c(args).routedModelHasFallback(),
+  callerSilenceReachedHangup: (args) => c(args).callerSilenceReachedHangup(),
+  hangupAfterReply: (args) => c(args).hangupAfterReply(),
+  languageSwitch: (args, p) => {
     const t = transcriptOf(args.event);
     if (!t?.language || t.language !== p.to || c(args).language === p.to) return false;
-    return (t.languageConfidence ?? 0) >= Number(p.minConfidence) && countWords(t.text) >= Number(p.minWords);
+    return (t.languageConfidence ?? 0) >= p.minConfidence && countWords(t.text) >= p.minWords;
   },
 };
 
-/** Named actions of the compiled chart. */
-const actions = {
-  noteCallerSpeechStart: (args: Args) => args.event.type === 'CALLER.SPEECH_START' && c(args).noteCallerSpeechStart(args.event.onsetMs),
-  noteCallerSpeechEnd: (args: Args) => args.event.type === 'CALLER.SPEECH_END' && c(args).noteCallerSpeechEnd(args.event.lastSpeechMs),
-  reactToOnset: (args: Args, p: Params) => c(args).reactToOnset(p.mode as 'pause' | 'duck' | 'continue', Number(p.duckGainDb)),
-  resumePlayout: (args: Args) => {
+/**
+ * Every action the compiler may name, typed from the chart vocabulary. Most are plain functions; the few that
+ * raise an event in the same macrostep are `enqueueActions`.
+ */
+const plainActions: { [K in Exclude<keyof ActionParams, 'queueGreeting' | 'sayReprompt' | 'sayGoodbyeAndHangUp' | 'commitTurn' | 'hangUpAfterReply'>]: (args: Args, params: ActionParams[K]) => void } = {
+  noteCallerSpeechStart: (args) => args.event.type === 'CALLER.SPEECH_START' && c(args).noteCallerSpeechStart(),
+  noteBargeInOnset: (args) => args.event.type === 'CALLER.SPEECH_START' && c(args).noteBargeInOnset(args.event.onsetMs),
+  noteCallerSpeechEnd: (args) => args.event.type === 'CALLER.SPEECH_END' && c(args).noteCallerSpeechEnd(args.event.lastSpeechMs),
+  reactToOnset: (args, p) => c(args).reactToOnset(p.mode, p.duckGainDb),
+  resumePlayout: (args) => {
     const controller = c(args);
     controller.resumePlayout(isBackchannel(utteranceText(controller, args.event), controller.spec.bargeIn.backchannels) ? 'backchannel' : 'false');
   },
-  cutPlayout: (args: Args, p: Params) => c(args).cutPlayout(p as { at: 'word-boundary' | 'immediate'; maxWordTailMs: number; fadeMs: number }),
-  clearTransport: (args: Args) => c(args).clearTransport(),
-  truncateToHeard: (args: Args) => c(args).truncateToHeard(),
-  recordBargeIn: (args: Args) => c(args).recordBargeIn(bargeInReason(c(args), args.event)),
-  discardUtterance: (args: Args) => c(args).discardUtterance(),
-  queueGreeting: enqueueActions(({ context, enqueue }: { context: CallContext; enqueue: { raise(e: MachineEvent): void } }) => {
-    context.controller.queueGreeting();
-    enqueue.raise({ type: 'AGENT.SAY' });
-  }),
-  queueReply: (args: Args) => c(args).queueReply(),
-  completeReply: (args: Args) => c(args).completeReply(),
-  abandonReply: (args: Args) => c(args).abandonReply(),
-  recordReplyFailure: (args: Args) => args.event.type === 'REPLY.FAILED' && c(args).recordReplyFailure(args.event.error),
-  startFallbackModel: (args: Args) => c(args).hedge(),
-  recordSlowFirstToken: (args: Args) => c(args).recordSlowFirstToken(),
-  abandonStuckReply: (args: Args) => c(args).abandonStuckReply(),
-  sayUnavailable: (args: Args) => args.event.type === 'STT.LOST' && c(args).sayUnavailable(args.event.error),
-  sayReprompt: enqueueActions(({ context, enqueue }: { context: CallContext; enqueue: { raise(e: MachineEvent): void } }) => {
-    context.controller.queueFixed('reprompt');
-    enqueue.raise({ type: 'AGENT.SAY' });
-  }),
-  sayGoodbyeAndHangUp: enqueueActions(({ context, enqueue }: { context: CallContext; enqueue: { raise(e: MachineEvent): void } }) => {
-    context.controller.queueFixed('goodbye');
-    enqueue.raise({ type: 'AGENT.SAY' });
-  }),
-  noteFinalTranscript: (args: Args) => {
+  cutPlayout: (args, p) => c(args).cutPlayout(p),
+  clearTransport: (args) => c(args).clearTransport(),
+  truncateToHeard: (args) => c(args).truncateToHeard(),
+  recordBargeIn: (args) => c(args).recordBargeIn(bargeInReason(c(args), args.event)),
+  discardUtterance: (args) => c(args).discardUtterance(),
+  queueReply: (args) => c(args).queueReply(),
+  completeReply: (args) => c(args).completeReply(),
+  abandonReply: (args) => c(args).abandonReply(),
+  recordReplyFailure: (args) => args.event.type === 'REPLY.FAILED' && c(args).recordReplyFailure(args.event.error),
+  startFallbackModel: (args) => c(args).hedge(),
+  recordSlowFirstToken: (args) => c(args).recordSlowFirstToken(),
+  abandonStuckReply: (args) => c(args).abandonStuckReply(),
+  abandonStalledReply: () => {
+    /* bound per agent in createCallMachine: it needs the compiled stall bound */
+  },
+  sayUnavailable: (args) => args.event.type === 'STT.LOST' && c(args).sayUnavailable(args.event.error),
+  noteFinalTranscript: (args) => {
     const t = transcriptOf(args.event);
     if (t) c(args).noteFinalTranscript(t);
   },
-  useLatestPartialAsFinal: (args: Args) => c(args).useLatestPartialAsFinal(),
-  commitTurn: enqueueActions(({ context, enqueue }: { context: CallContext; enqueue: { raise(e: MachineEvent): void } }) => {
-    const controller = context.controller;
-    const text = controller.utteranceState.final?.text ?? '';
-    const { cue } = endpointSilenceMs(text, controller.spec.turnTaking.endpointing);
-    controller.commitTurn(cue);
-    enqueue.raise({ type: 'TURN.COMMIT' });
-  }),
-  startDraft: (args: Args) => c(args).startDraft(),
-  cancelDraft: (args: Args) => c(args).cancelDraft(),
-  switchLanguage: (args: Args, p: Params) => c(args).switchLanguage(String(p.to)),
-  finishCall: (args: Args) => {
+  useLatestPartialAsFinal: (args) => c(args).useLatestPartialAsFinal(),
+  startDraft: (args) => c(args).startDraft(),
+  cancelDraft: (args) => c(args).cancelDraft(),
+  switchLanguage: (args, p) => c(args).switchLanguage(p.to),
+  finishCall: (args) => {
     const e = args.event;
     c(args).finish(e.type === 'CALL.HANGUP' ? e.reason : 'agent-hangup');
   },
 };
 
 /** The `reply` actor: lives while the agent is `responding`; stopping it cancels the reply (LLM aborted, TTS cancelled). */
-const replyActor = fromCallback<{ type: 'HEDGE' }, { controller: CallController }>(({ input }) => {
+const replyActor = fromCallback<{ type: 'HEDGE' }, CallContext | undefined>(({ input }) => {
+  // `input` is always bound (withInvokeInput); its type allows none so the compiled invoke needs no function.
+  if (!input) return undefined;
   const reply: Reply | undefined = input.controller.startReply();
   return () => input.controller.stopReply(reply);
 });
@@ -148,22 +139,54 @@ const replyActor = fromCallback<{ type: 'HEDGE' }, { controller: CallController 
  */
 export function createCallMachine(compiled: CompiledAgent): AnyStateMachine {
   const fixed = compiled.delays;
-  const config = withInvokeInput(compiled.machine);
+  const stall = compiled.dynamicDelays.speechStallMs;
+  const stallMs = typeof stall?.ms === 'number' ? stall.ms : 5000;
+  const played = compiled.dynamicDelays.playedTimeoutMs;
+  const playedMarginMs = typeof played?.afterBufferedMs === 'number' ? played.afterBufferedMs : 1000;
+  type DelayFn = (args: { context: CallContext }) => number;
+  const delays: { [K in DelayName]: number | DelayFn } = {
+    falseInterruptionResumeMs: fixed.falseInterruptionResumeMs ?? 1200,
+    sttFinalTimeoutMs: fixed.sttFinalTimeoutMs ?? 1500,
+    endpointMaxSilenceMs: fixed.endpointMaxSilenceMs ?? 1200,
+    replyWatchdogMs: fixed.replyWatchdogMs ?? 7000,
+    speechStallMs: stallMs,
+    endpointDelayMs: ({ context }) => endpointDelay(context.controller),
+    firstTokenTimeoutMs: ({ context }) => context.controller.firstTokenTimeoutMs(),
+    callerSilenceMs: ({ context }) => context.controller.callerSilenceDelayMs(),
+    playedTimeoutMs: ({ context }) => context.controller.playedTimeoutMs(playedMarginMs),
+  };
   return setup({
     types: { context: {} as CallContext, events: {} as MachineEvent, input: {} as CallContext },
-    guards: guards as never,
-    actions: actions as never,
+    guards,
+    actions: {
+      ...plainActions,
+      abandonStalledReply: (args: Args) => c(args).abandonStalledReply(stallMs),
+      // These raise an event in the same macrostep: `AGENT.SAY` takes the agent region into `responding`.
+      queueGreeting: enqueueActions(({ context, enqueue }) => {
+        context.controller.queueGreeting();
+        enqueue.raise({ type: 'AGENT.SAY' });
+      }),
+      sayReprompt: enqueueActions(({ context, enqueue }) => {
+        context.controller.queueFixed('reprompt');
+        enqueue.raise({ type: 'AGENT.SAY' });
+      }),
+      sayGoodbyeAndHangUp: enqueueActions(({ context, enqueue }) => {
+        context.controller.queueFixed('goodbye');
+        enqueue.raise({ type: 'AGENT.SAY' });
+      }),
+      commitTurn: enqueueActions(({ context, enqueue }) => {
+        const controller = context.controller;
+        const { cue } = endpointSilenceMs(controller.utteranceState.final?.text ?? '', controller.spec.turnTaking.endpointing);
+        controller.commitTurn(cue);
+        enqueue.raise({ type: 'TURN.COMMIT' });
+      }),
+      hangUpAfterReply: enqueueActions(({ context, enqueue }) => {
+        enqueue.raise({ type: 'CALL.HANGUP', reason: context.controller.hangUpReason() });
+      }),
+    },
     actors: { reply: replyActor },
-    delays: {
-      falseInterruptionResumeMs: fixed.falseInterruptionResumeMs ?? 1200,
-      sttFinalTimeoutMs: fixed.sttFinalTimeoutMs ?? 1500,
-      endpointMaxSilenceMs: fixed.endpointMaxSilenceMs ?? 1200,
-      replyWatchdogMs: fixed.replyWatchdogMs ?? 7000,
-      endpointDelayMs: ({ context }: { context: CallContext }) => endpointDelay(context.controller),
-      firstTokenTimeoutMs: ({ context }: { context: CallContext }) => context.controller.firstTokenTimeoutMs(),
-      callerSilenceMs: ({ context }: { context: CallContext }) => context.controller.callerSilenceDelayMs(),
-    } as never,
-  }).createMachine({ ...(config as object), context: ({ input }: { input: CallContext }) => input } as never) as unknown as AnyStateMachine;
+    delays,
+  }).createMachine({ ...withInvokeInput(compiled.machine), context: ({ input }) => input });
 }
 
 /** Silence still to wait: the cue-chosen silence minus what passed since the caller's last speech frame. */
@@ -174,8 +197,10 @@ function endpointDelay(controller: CallController): number {
   return Math.max(0, ms - since);
 }
 
+type Node = CompiledAgent['machine'];
+
 /** Adds `input: ({ context }) => context` to every invoke: binding, not data, so it happens here and not in the compiler. */
-function withInvokeInput(node: MachineConfig | StateNodeConfig): object {
+function withInvokeInput<N extends Omit<Node, 'id'>>(node: N): N {
   const states = node.states ? Object.fromEntries(Object.entries(node.states).map(([k, v]) => [k, withInvokeInput(v)])) : undefined;
   return {
     ...node,

@@ -1,19 +1,12 @@
+import { containsPhrase, matchesKeyword, normalizeWords } from '../dsl/text-match.js';
 import type { RecognizedWord } from '../providers/types.js';
+
+export { containsPhrase, matchesKeyword, normalizeWords };
 
 /*
  * Word-level rules used by barge-in, endpointing and routing. Pure functions over transcripts, so each rule is
  * tested on its own and the statechart guards stay one-liners.
  */
-
-/** Lower-case words without punctuation; hyphens become spaces so "uh-huh" and "uh huh" compare equal. */
-export function normalizeWords(text: string): string[] {
-  return text
-    .toLowerCase()
-    .replace(/[-_]/g, ' ')
-    .replace(/[^\p{L}\p{N}'\s]/gu, ' ')
-    .split(/\s+/)
-    .filter(Boolean);
-}
 
 const CJK_CHAR = /[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]/gu;
 
@@ -47,16 +40,6 @@ export function mayBeBackchannel(words: readonly string[], backchannels: readonl
   return words.length > 0 && words.every((w) => vocabulary.has(w));
 }
 
-/** True when `phrase` occurs as whole words in the words. */
-export function containsPhrase(words: readonly string[], phrase: string): boolean {
-  const target = normalizeWords(phrase);
-  if (target.length === 0) return false;
-  for (let i = 0; i + target.length <= words.length; i++) {
-    if (target.every((w, k) => words[i + k] === w)) return true;
-  }
-  return false;
-}
-
 /** Words of a partial that count for barge-in: confident enough (and, for all but the newest, stable). */
 export function confidentWords(words: readonly RecognizedWord[], minConfidence: number): string[] {
   return words.filter((w) => w.confidence >= minConfidence).flatMap((w) => normalizeWords(w.text));
@@ -87,11 +70,4 @@ export function endpointSilenceMs(text: string, options: { minSilenceMs: number;
   if (isDigit(last) && isDigit(words[words.length - 2])) return { ms: max, cue: 'spelling-digits' };
   if (/\?\s*$/.test(text) || (words.length >= 3 && QUESTION_STARTS.has(words[0]!))) return { ms: min, cue: 'question' };
   return { ms: Math.round(min + (max - min) / 4), cue: 'statement' };
-}
-
-/** Matches an intent keyword list entry: `/regex/flags` or a keyword/phrase matched as whole words. */
-export function matchesKeyword(text: string, entry: string): boolean {
-  const regex = /^\/(.+)\/([a-z]*)$/s.exec(entry);
-  if (regex) return new RegExp(regex[1]!, regex[2]!.includes('i') ? regex[2] : `${regex[2]}i`).test(text);
-  return containsPhrase(normalizeWords(text), entry);
 }

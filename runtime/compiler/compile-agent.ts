@@ -6,6 +6,15 @@ import { agentRegion, callerRegion, languageRegion, ROOT_ID, turnRegion } from '
 export const STT_FINAL_TIMEOUT_MS = 1500;
 
 /**
+ * How long `closing` waits for the far end to report the last reply played, beyond the audio it still had
+ * buffered when the reply was sent, before it hangs up anyway (a transport that lost the report).
+ */
+export const PLAYED_REPORT_MARGIN_MS = 1000;
+
+/** How long `speaking.starved` waits for more audio of a reply whose stream stalled before giving it up. */
+export const SPEECH_STALL_MS = 5000;
+
+/**
  * How long a reply may go without any audio before the watchdog gives it up: twice the slowest first-token
  * timeout (primary, then hedged fallback) plus time for the voice to start. Long enough never to fire on a
  * healthy but slow reply; short enough that a stuck one does not leave the caller in silence.
@@ -62,6 +71,8 @@ export function compileAgent(spec: AgentSpec, options: { sourceHash?: string } =
       endpointDelayMs: { ...turnTaking.endpointing },
       firstTokenTimeoutMs: { models, realtimeDefaultMs: 1500 },
       callerSilenceMs: { ...turnTaking.callerSilence },
+      playedTimeoutMs: { afterBufferedMs: PLAYED_REPORT_MARGIN_MS },
+      speechStallMs: { ms: SPEECH_STALL_MS },
     },
     speechMilestonesMs: [...milestones].sort((a, b) => a - b),
   };

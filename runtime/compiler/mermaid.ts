@@ -1,4 +1,10 @@
-import type { MachineConfig, NamedRef, StateNodeConfig, TransitionConfig, TransitionsConfig } from './machine-config.js';
+import type { ChartVocabulary, MachineConfig as TypedMachineConfig, NamedRef, StateNodeConfig as TypedStateNodeConfig, TransitionConfig as TypedTransitionConfig, TransitionsConfig as TypedTransitionsConfig } from './machine-config.js';
+
+// Mermaid draws any chart, whatever names it uses.
+type MachineConfig = TypedMachineConfig<ChartVocabulary>;
+type StateNodeConfig = TypedStateNodeConfig<ChartVocabulary>;
+type TransitionConfig = TypedTransitionConfig<ChartVocabulary>;
+type TransitionsConfig = TypedTransitionsConfig<ChartVocabulary>;
 
 /*
  * Mermaid's state diagrams place a state in the composite whose block *last mentions it* (mermaid-js/mermaid

@@ -1,5 +1,5 @@
 import type { AgentSpec } from '../dsl/index.js';
-import type { StateNodeConfig, TransitionConfig } from './machine-config.js';
+import type { AgentStateNode as StateNodeConfig, AgentTransition as TransitionConfig } from './machine-config.js';
 
 /*
  * The four parallel regions of a call (DESIGN.md section 4). Everything here is data: names of actions,
@@ -32,10 +32,26 @@ export function agentRegion(spec: AgentSpec): StateNodeConfig {
   const speaking: StateNodeConfig = {
     tags: ['agent-speaking'],
     description: 'Agent audio is playing.',
+    initial: 'playing',
+    states: {
+      playing: { on: { 'PLAYOUT.STARVED': { target: 'starved', description: 'Playout ran out of audio before the voice said it was done.' } } },
+      starved: {
+        description: `The reply's audio stopped coming mid-utterance (a stalled model or voice stream): wait for more, up to the stall bound.`,
+        on: { 'PLAYOUT.FED': { target: 'playing' } },
+        after: {
+          speechStallMs: {
+            target: `${AGENT}.idle`,
+            actions: 'abandonStalledReply',
+            description: 'No audio for the stall bound: give the reply up, keep what was heard, listen again (never a silent call).',
+          },
+        },
+      },
+    },
     on: {
-      'PLAYOUT.DRAINED': { target: `${AGENT}.idle`, actions: 'completeReply' },
+      'PLAYOUT.DRAINED': replyPlayed(),
       ...(bargeIn.enabled
         ? {
+            'CALLER.SPEECH_START': { actions: 'noteBargeInOnset', description: 'Caller speech over the agent: a barge-in attempt begins (decided below).' },
             'CALLER.SPEECH_MS': {
               guard: { type: 'speechAtLeast', params: { ms: bargeIn.pauseAfterMs } },
               target: 'paused',
@@ -70,13 +86,14 @@ export function agentRegion(spec: AgentSpec): StateNodeConfig {
             },
           }
         : {}),
+      'CALLER.SPEECH_START': { actions: 'noteBargeInOnset' },
       'CALLER.SPEECH_END': {
         guard: { type: 'utteranceIsBackchannel', params: { backchannels: [...bargeIn.backchannels] } },
         target: 'speaking',
         actions: ['resumePlayout', 'discardUtterance'],
         description: 'A backchannel ("uh-huh") never interrupts: resume at once.',
       },
-      'PLAYOUT.DRAINED': { target: `${AGENT}.idle`, actions: 'completeReply' },
+      'PLAYOUT.DRAINED': replyPlayed(),
     },
   };
   const interrupted: StateNodeConfig = {
@@ -114,13 +131,20 @@ export function agentRegion(spec: AgentSpec): StateNodeConfig {
           callerTalking: { on: { 'CALLER.SPEECH_END': 'attentive' } },
         },
       },
+      closing: {
+        description: 'The last reply (goodbye, apology, or the model ending the call) has been sent: hang up once the far end reports it played.',
+        on: { 'PLAYOUT.PLAYED': { actions: 'hangUpAfterReply', description: 'The far end played the goodbye to its end.' } },
+        after: {
+          playedTimeoutMs: { actions: 'hangUpAfterReply', description: 'No played report within its buffered audio plus a margin: hang up anyway.' },
+        },
+      },
       responding: {
         invoke: { id: 'reply', src: 'reply' },
         initial: 'thinking',
         on: {
           'TURN.COMMIT': { target: 'responding', reenter: true, actions: 'queueReply', description: 'A newer caller turn supersedes this reply.' },
           'REPLY.FAILED': { target: 'idle', actions: 'recordReplyFailure' },
-          'REPLY.ENDED_SILENT': { target: 'idle', actions: 'completeReply' },
+          'REPLY.ENDED_SILENT': replyPlayed(),
         },
         states: {
           thinking: thinkingState(spec),
@@ -131,6 +155,14 @@ export function agentRegion(spec: AgentSpec): StateNodeConfig {
       },
     },
   };
+}
+
+/** The reply's last frame went out: back to listening, or, after the call's last words, to `closing`. */
+function replyPlayed(): TransitionConfig[] {
+  return [
+    { guard: 'hangupAfterReply', target: `${AGENT}.closing`, actions: 'completeReply', description: 'That was the last reply: wait for it to be heard, then hang up.' },
+    { target: `${AGENT}.idle`, actions: 'completeReply' },
+  ];
 }
 
 /**

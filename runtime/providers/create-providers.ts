@@ -1,6 +1,6 @@
 import type { ClientOptions } from 'ws';
 import { createVad } from '../audio/create-vad.js';
-import type { CallProviders } from '../call/call-controller.js';
+import type { CallProviders } from './call-providers.js';
 import type { AgentSpec } from '../dsl/index.js';
 import { REALTIME_PROFILE } from '../dsl/index.js';
 import type { Clock } from '../util/clock.js';
@@ -11,7 +11,7 @@ import { createOpenAiRealtime } from './openai/realtime.js';
 import { createRealtimeChannel, realtimeLanguageModel, realtimeSpeechToText, realtimeTranscriptionStt, type RealtimeChannel } from './openai/realtime-adapters.js';
 import { realtimeVoice } from './openai/realtime-voice.js';
 import { withFallbackTts } from './fallback-tts.js';
-import { withResilience, withTtsResilience } from './resilient.js';
+import { withResilience, withTtsResilience, type ProviderMetric } from './resilient.js';
 import { elevenLabsKey, modelKey, realtimeKey, resolveKey, sttKey, type KeyUse } from './provider-keys.js';
 import type { LanguageModel, SpeechToText, TextToSpeech } from './types.js';
 
@@ -44,6 +44,9 @@ export async function createProviders(spec: AgentSpec, ctx: ProviderContext): Pr
   const key = (use: KeyUse) => resolveKey(use, ctx.env, ctx.agentFile);
   const wire = ctx.sampleRate === 8000 ? ('pcmu' as const) : ('pcm24k' as const);
   const closers: Array<() => void> = [];
+  // Measurements of the wrapped providers go to the call once it has attached (see CallProviders.attach).
+  let metricSink: ((metric: ProviderMetric) => void) | undefined;
+  const onMetric = (metric: ProviderMetric) => metricSink?.(metric);
 
   let channel: RealtimeChannel | undefined;
   const realtime = spec.inference.realtime;
@@ -95,20 +98,20 @@ export async function createProviders(spec: AgentSpec, ctx: ProviderContext): Pr
     else {
       const use = modelKey(spec, profile);
       const apiKey = use ? key(use) : undefined;
-      model = withResilience(createOpenAiChatLlm({ ...(apiKey ? { apiKey } : {}), ...(p.baseURL ? { baseURL: p.baseURL } : {}), id: `openai:${profile}`, endCallTool: true }), { clock: ctx.clock });
+      model = withResilience(createOpenAiChatLlm({ ...(apiKey ? { apiKey } : {}), ...(p.baseURL ? { baseURL: p.baseURL } : {}), id: `openai:${profile}`, endCallTool: true }), { clock: ctx.clock, onMetric });
     }
     llms.set(profile, model);
     return model;
   };
 
-  let report: ((source: string, error: { message: string; retryable: boolean }) => void) | undefined;
+  let report: ((source: 'tts', error: { message: string; retryable: boolean }) => void) | undefined;
   const reportTts = (message: string, retryable: boolean) => report?.('tts', { message, retryable });
-  const primaryTts = spec.inference.mode === 'speech-to-speech' && channel ? realtimeVoice(channel) : await createTts(spec, ctx, key, closers, reportTts);
+  const primaryTts = spec.inference.mode === 'speech-to-speech' && channel ? realtimeVoice(channel) : await createTts(spec, ctx, key, closers, reportTts, onMetric);
   const fallbackVoice = spec.voice.fallback;
   const tts = fallbackVoice
     ? withFallbackTts(
         primaryTts,
-        await createTts({ ...spec, voice: { ...spec.voice, ...fallbackVoice, fallback: undefined } } as AgentSpec, ctx, key, closers, reportTts),
+        await createTts({ ...spec, voice: { ...spec.voice, ...fallbackVoice, fallback: undefined } } as AgentSpec, ctx, key, closers, reportTts, onMetric),
         (error) => reportTts(`${error.message}; the fallback voice (${fallbackVoice.provider}) speaks this utterance${coolDownNote}`, error.retryable),
         { clock: ctx.clock, coolDownMs: FALLBACK_COOL_DOWN_MS },
       )
@@ -121,8 +124,9 @@ export async function createProviders(spec: AgentSpec, ctx: ProviderContext): Pr
     tts,
     llm,
     vad,
-    attach: (sink) => {
+    attach: (sink, metrics) => {
       report = sink;
+      metricSink = metrics;
     },
     // Keep the model's own history equal to what the caller heard: speech-to-speech cuts the audio item at the
     // heard position (conversation.item.truncate); dualplex replaces the text item by the heard words.
@@ -152,6 +156,7 @@ async function createTts(
   key: (use: KeyUse) => string,
   closers: Array<() => void>,
   report: (message: string, retryable: boolean) => void,
+  onMetric: (metric: ProviderMetric) => void,
 ): Promise<TextToSpeech> {
   const { voice } = spec;
   if (voice.provider === 'elevenlabs') {
@@ -171,8 +176,8 @@ async function createTts(
     // on to the YAML fallback voice, if any.
     const rest = createElevenLabsRestTts(options);
     return withFallbackTts(
-      withTtsResilience(socket, { clock: ctx.clock }),
-      withTtsResilience(rest, { clock: ctx.clock }),
+      withTtsResilience(socket, { clock: ctx.clock, onMetric }),
+      withTtsResilience(rest, { clock: ctx.clock, onMetric }),
       (error) => report(`${error.message}; ElevenLabs over REST speaks this utterance${coolDownNote}`, error.retryable),
       { when: (error) => error.retryable, clock: ctx.clock, coolDownMs: FALLBACK_COOL_DOWN_MS },
     );

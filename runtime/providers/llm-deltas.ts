@@ -14,3 +14,11 @@ export function takeDelta(deltas: readonly LlmDelta[], start: number): [LlmDelta
   for (let next = deltas[end]; typeof next === 'string'; next = deltas[++end]) text += next;
   return [text, end];
 }
+
+/**
+ * Splits text into word tokens that keep their leading spaces: "Hello there." -> "Hello", " there", ".".
+ * The tokens concatenated equal the text exactly.
+ */
+export function splitIntoTokens(text: string): string[] {
+  return text.match(/\s*(?:[\p{L}\p{N}\p{M}'’]+|[^\s\p{L}\p{N}\p{M}])|\s+$/gu) ?? [];
+}

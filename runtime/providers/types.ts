@@ -9,8 +9,9 @@
  */
 import type { ProviderError } from './errors.js';
 
-/** Mono 16-bit PCM samples at the session's sample rate. */
-export type Pcm16 = Int16Array;
+import type { CharAlignment, Pcm16 } from '../audio/media.js';
+
+export type { CharAlignment, Pcm16 } from '../audio/media.js';
 
 /** One recognised word. Times are audio time since the recogniser's stream started, in milliseconds. */
 export interface RecognizedWord {
@@ -125,13 +126,6 @@ export interface LanguageModel {
   readonly id: string;
   readonly capabilities: { readonly streaming: true };
   stream(request: LlmRequest): AsyncIterable<LlmDelta>;
-}
-
-/** Character alignment of a TTS audio chunk, times relative to the start of that chunk. */
-export interface CharAlignment {
-  readonly chars: readonly string[];
-  readonly startMs: readonly number[];
-  readonly durationMs: readonly number[];
 }
 
 /** A piece of synthesised speech. */

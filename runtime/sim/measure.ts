@@ -1,5 +1,5 @@
 import type { CallRecord, TurnSpans } from '../call/call-record.js';
-import type { SentFrame } from '../providers/testing/recording-transport.js';
+import type { SentFrame } from '../transports/in-process.js';
 import type { ScenarioExpectations } from './scenario.js';
 import type { CallerActivity } from './simulated-caller.js';
 

@@ -1,10 +1,11 @@
-import { createCallSession, prepareAgent } from '../call/call-session.js';
+import { prepareAgent } from '../call/call-session.js';
 import type { CallRecord } from '../call/call-record.js';
+import { startCall } from '../call/start-call.js';
 import { isBackchannel } from '../call/text-rules.js';
 import { loadAgent, type AgentSpec } from '../dsl/index.js';
 import { createOfflineProviders, createSimulatedStt } from '../providers/local/index.js';
-import { createRecordingTransport } from '../providers/testing/recording-transport.js';
-import { flushMicrotasks } from '../providers/testing/flush.js';
+import { createInProcessTransport } from '../transports/in-process.js';
+import { flushMicrotasks } from '../util/flush.js';
 import { createSimulatedClock, realClock, type Clock } from '../util/clock.js';
 import { createCallerVoice, callerVoiceFor } from './caller-voice.js';
 import { createChannel } from './channel.js';
@@ -68,8 +69,18 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const t0 = clock.now();
   const stt = createSimulatedStt({ seed: options.seed ?? 1 });
   const providers = await createOfflineProviders(spec, { clock, sampleRate: SAMPLE_RATE, stt });
-  const transport = createRecordingTransport({ clock, sampleRate: SAMPLE_RATE, playoutDelayMs: options.playoutDelayMs ?? 60 });
-  const session = createCallSession({ agent: prepareAgent(spec), providers, transport, clock });
+  const transport = createInProcessTransport({ clock, sampleRate: SAMPLE_RATE, playoutDelayMs: options.playoutDelayMs ?? 60 });
+  let ended = false;
+  const call = await startCall({
+    agent: prepareAgent(spec),
+    providers,
+    transport,
+    clock,
+    onEvent: (e) => {
+      if (e.type === 'call.ended') ended = true;
+    },
+  });
+  const session = call.session!;
   const channel = createChannel({ ...scenario.channel, seed: options.seed ?? 1, sampleRate: SAMPLE_RATE });
   const callerLanguage = scenario.caller.language ?? spec.languages.default;
   let callerHungUp = false;
@@ -79,7 +90,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     isBackchannel: (text) => isBackchannel(text, spec.bargeIn.backchannels),
     hangup: () => {
       callerHungUp = true;
-      session.hangup('caller-hangup');
+      transport.close('caller-hangup');
     },
   }, (step) => (step.kind === 'say' && step.language) || callerLanguage);
   const voice = await createCallerVoice();
@@ -87,13 +98,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
 
   const inboundFrames: Int16Array[] = [];
   let echoed = 0;
-  let ended = false;
-  session.onEvent((e) => {
-    if (e.type === 'ended') ended = true;
-  });
   const maxCallMs = options.maxCallMs ?? 180_000;
   let error: string | undefined;
-  session.start();
   try {
     for (;;) {
       const now = clock.now() - t0;
@@ -104,25 +110,25 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       // A lost packet reaches the agent as silence (what a jitter buffer without concealment plays out).
       const frame = inbound ?? new Int16Array(FRAME);
       inboundFrames.push(frame);
-      if (!ended) session.pushAudio(frame);
+      if (!ended) transport.pushAudio(frame);
       await advance(clock, simulated, 20);
       if (ended) break;
       if (caller.finished && !session.hasTag('agent-speaking') && !session.hasTag('agent-thinking') && now - (caller.lastActivityEndMs ?? now) > 3000) {
-        session.hangup('caller-hangup');
+        transport.close('caller-hangup');
         break;
       }
       if (now > maxCallMs) {
         error = `the call did not end within ${maxCallMs} ms (script step ${caller.activities.length} of ${scenario.script.length})`;
-        session.hangup('caller-hangup');
+        transport.close('caller-hangup');
         break;
       }
     }
   } catch (thrown) {
     error = `run failed: ${(thrown as Error).stack ?? String(thrown)}`;
-    session.hangup('caller-hangup');
+    transport.close('caller-hangup');
   }
   await advance(clock, simulated, 200); // let the far end play what it holds
-  const record = await session.done;
+  const record = await call.done;
   const measurements = measureCall(record, caller.activities, transport, t0);
   const checks = evaluateExpectations(scenario.expect, record, measurements);
   if (error) checks.push({ name: 'call completes', passed: false, detail: error });
@@ -143,7 +149,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
 }
 
 /** Feeds the channel's echo path with agent frames whose playback has started at the caller's phone. */
-function feedEcho(transport: ReturnType<typeof createRecordingTransport>, from: number, nowMs: number, channel: ReturnType<typeof createChannel>): number {
+function feedEcho(transport: ReturnType<typeof createInProcessTransport>, from: number, nowMs: number, channel: ReturnType<typeof createChannel>): number {
   let i = from;
   const sent = transport.sent;
   while (i < sent.length && sent[i]!.playAtMs <= nowMs) {

@@ -27,3 +27,8 @@ export function packageRoot(): string {
 export function readPackageJson<T>(relativePath: string): T {
   return JSON.parse(readFileSync(join(packageRoot(), relativePath), 'utf8')) as T;
 }
+
+/** The installed voiceagent version (from its package.json). */
+export function packageVersion(): string {
+  return readPackageJson<{ version: string }>('package.json').version;
+}

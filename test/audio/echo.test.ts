@@ -16,7 +16,7 @@ import { Playout } from '../../runtime/audio/playout.js';
 import type { Vad } from '../../runtime/audio/vad.js';
 import { createWebRtcVad } from '../../runtime/audio/webrtc-vad.js';
 import { InboundPipeline } from '../../runtime/call/inbound-pipeline.js';
-import { createRecordingTransport } from '../../runtime/providers/testing/index.js';
+import { createRecordingTransport } from '../../runtime/testing.js';
 import { createSimulatedClock } from '../../runtime/util/clock.js';
 import { CALLER_DBFS, FRAME, makeScene, measureCondition, onsets, shareOf, type EchoFigures, type SceneOptions } from './echo-signals.js';
 import { framesOf, gainDb, readFixture } from './vad-signals.js';

@@ -9,6 +9,7 @@ import { parse, stringify } from 'yaml';
 import { createEnergyVad } from '../../runtime/audio/vad.js';
 import { createCallSession, prepareAgent, type CallSession } from '../../runtime/call/call-session.js';
 import type { CallEvent } from '../../runtime/call/events.js';
+import { connectTransport } from '../../runtime/call/start-call.js';
 import { loadAgent, formatDiagnostic } from '../../runtime/dsl/index.js';
 import {
   createFakeLlm,
@@ -19,7 +20,7 @@ import {
   type FakeLlmOptions,
   type FakeTtsOptions,
   type ScriptedUtterance,
-} from '../../runtime/providers/testing/index.js';
+} from '../../runtime/testing.js';
 import type { LanguageModel } from '../../runtime/providers/types.js';
 import { createSimulatedClock } from '../../runtime/util/clock.js';
 
@@ -90,6 +91,7 @@ export function createHarness(options: HarnessOptions = {}) {
   const session: CallSession = createCallSession({ agent, providers: { stt, tts, llm: llmFor, vad: createEnergyVad(), ...(degradedStt ? { degradedStt } : {}) }, transport, clock });
   const events: CallEvent[] = [];
   session.onEvent((e) => events.push(e));
+  connectTransport(session, transport);
 
   /** Audio time until which the caller produces speech-like audio. */
   let speechUntil = 0;

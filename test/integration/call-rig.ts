@@ -11,11 +11,12 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readWav } from '../../runtime/audio/wav.js';
 import type { CallRecord } from '../../runtime/call/call-record.js';
-import { createCallSession, prepareAgent, type CallSession } from '../../runtime/call/call-session.js';
+import { prepareAgent, type CallSession } from '../../runtime/call/call-session.js';
+import { startCall as startRuntimeCall } from '../../runtime/call/start-call.js';
 import type { CallEvent } from '../../runtime/call/events.js';
 import { formatDiagnostic, loadAgent, type AgentSpec } from '../../runtime/dsl/index.js';
 import { createProviders, type RealProviders } from '../../runtime/providers/create-providers.js';
-import { createRecordingTransport, type RecordingTransport } from '../../runtime/providers/testing/index.js';
+import { createRecordingTransport, type RecordingTransport } from '../../runtime/testing.js';
 import { realClock } from '../../runtime/util/clock.js';
 import { startMockChatServer, type MockChatServer, type MockChatServerOptions } from '../mocks/openai-chat-server.js';
 import { startElevenLabsMock, type ElevenLabsMock, type ElevenLabsMockOptions } from '../mocks/elevenlabs-server.js';
@@ -115,17 +116,21 @@ export async function startCall(options: StartCallOptions): Promise<CallRig> {
     ...(options.ca ? { clientOptions: { ca: options.ca } } : {}),
   });
   const transport = createRecordingTransport({ clock: realClock, sampleRate: SAMPLE_RATE, playoutDelayMs: options.playoutDelayMs ?? 40 });
-  const session = createCallSession({ agent: prepareAgent(spec, { sourceHash: loaded.sourceHash }), providers, transport, clock: realClock });
   const events: CallEvent[] = [];
   const starts: number[] = [];
-  session.onEvent((event) => {
-    events.push(event);
-    // The first frame was just sent (playout calls this hook right after sendAudio).
-    if (event.type === 'agent.audio' && event.started) starts.push(transport.sent.length - 1);
+  const call = await startRuntimeCall({
+    agent: prepareAgent(spec, { sourceHash: loaded.sourceHash }),
+    providers,
+    transport,
+    clock: realClock,
+    onEvent: (event) => {
+      events.push(event);
+      // The first frame was just sent (playout calls this hook right after sendAudio).
+      if (event.type === 'agent.audio' && event.started) starts.push(transport.sent.length - 1);
+    },
   });
-
-  const caller = createCaller((frame) => session.pushAudio(frame));
-  session.start();
+  const session = call.session!;
+  const caller = createCaller((frame) => transport.pushAudio(frame));
   caller.start();
   let ended: Promise<CallRecord> | undefined;
 
@@ -141,10 +146,9 @@ export async function startCall(options: StartCallOptions): Promise<CallRig> {
     end() {
       ended ??= (async () => {
         caller.stop();
-        session.hangup();
-        const record = await session.done;
-        providers.close();
-        return record;
+        transport.close('caller-hangup');
+        // startCall closes the providers once the call has ended.
+        return call.done;
       })();
       return ended;
     },

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProviderError } from '../../runtime/providers/errors.js';
 import { withFallbackTts } from '../../runtime/providers/fallback-tts.js';
-import { createFakeTts } from '../../runtime/providers/testing/index.js';
+import { createFakeTts } from '../../runtime/testing.js';
 import type { TextToSpeech } from '../../runtime/providers/types.js';
 import { createSimulatedClock } from '../../runtime/util/clock.js';
 

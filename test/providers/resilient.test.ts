@@ -6,7 +6,7 @@ import { ProviderError } from '../../runtime/providers/errors.js';
 import { withResilience, withTtsResilience, type ProviderMetric } from '../../runtime/providers/resilient.js';
 import { createFakeLlm, type FakeLlmFailure } from '../../runtime/providers/testing/fake-llm.js';
 import { createFakeTts } from '../../runtime/providers/testing/fake-tts.js';
-import { advanceAndFlush, flushMicrotasks } from '../../runtime/providers/testing/flush.js';
+import { advanceAndFlush, flushMicrotasks } from '../../runtime/util/flush.js';
 import type { LanguageModel, LlmRequest, TextToSpeech, TtsHooks } from '../../runtime/providers/types.js';
 import { createSimulatedClock } from '../../runtime/util/clock.js';
 import { consume } from './testing/consume.js';

@@ -4,12 +4,11 @@
  * realistic timing. A simulation of the agent's flow for keyless runs, not a language model: it understands
  * nothing beyond the keywords and patterns the agent file declares.
  */
-import { conditionHolds, detectIntents } from '../../call/router.js';
-import { localize } from '../../call/prompts.js';
+import { conditionHolds, detectIntents, localize } from '../../dsl/index.js';
 import type { AgentSpec, LocalizedText } from '../../dsl/index.js';
 import type { Clock } from '../../util/clock.js';
 import { createPacedStream, type PacedValue } from '../simulation/paced-stream.js';
-import { splitIntoTokens } from '../testing/fake-llm.js';
+import { splitIntoTokens } from '../llm-deltas.js';
 import type { ChatMessage, LanguageModel, LlmDelta, LlmRequest } from '../types.js';
 
 /** Provider id of the offline scripted model. */

@@ -4,7 +4,7 @@
  * `voiceagent call` and `voiceagent test` run out of the box.
  */
 import { createVad, type ClosableVad } from '../../audio/create-vad.js';
-import type { CallProviders } from '../../call/call-controller.js';
+import type { CallProviders } from '../call-providers.js';
 import type { AgentSpec } from '../../dsl/index.js';
 import type { Clock } from '../../util/clock.js';
 import type { TextToSpeech } from '../types.js';
@@ -26,8 +26,10 @@ export interface OfflineProvidersOptions {
 export interface OfflineProviders extends CallProviders {
   readonly stt: SimulatedStt;
   llm(profile: string): OfflineLlm;
-  /** Close it when the call ends (it may hold WebAssembly memory). */
+  /** Closed by {@link OfflineProviders.close} (it may hold WebAssembly memory). */
   readonly vad: ClosableVad;
+  /** Frees the VAD's WebAssembly memory. Idempotent; `startCall` calls it when the call ends. */
+  close(): void;
 }
 
 /** eSpeak NG voice for a language (primary subtag) when the agent names no local voice. */
@@ -49,6 +51,7 @@ export async function createOfflineProviders(spec: AgentSpec, options: OfflinePr
     tts: spec.voice.provider === 'local' ? tts : withOfflineVoices(tts, spec),
     llm: () => llm,
     vad,
+    close: () => void vad.close(),
   };
 }
 

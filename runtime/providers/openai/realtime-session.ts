@@ -6,7 +6,7 @@ import type { RealtimeResponseCreateParams, SessionUpdateEvent } from 'openai/re
 import { realClock, type Clock } from '../../util/clock.js';
 import { ProviderError } from '../errors.js';
 import type { ChatMessage, Pcm16, RealtimeHooks } from '../types.js';
-import type { OpenAiRealtimeHooks, OpenAiRealtimeSession, RealtimeConnectOptions, RealtimeResponseOptions, ResolvedRealtimeConfig } from './realtime.js';
+import type { OpenAiRealtimeHooks, OpenAiRealtimeSession, RealtimeConnectOptions, RealtimeResponseOptions, ResolvedRealtimeConfig } from './realtime-types.js';
 import { InputEncoder, OutputDecoder, TranscriptAligner, wireRate } from './realtime-audio.js';
 import { RealtimeConnection, type InboundEvent } from './realtime-connection.js';
 import { BENIGN_ERROR_CODES, errorFromServerEvent, type RealtimeServerError } from './realtime-errors.js';

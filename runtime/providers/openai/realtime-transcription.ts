@@ -22,7 +22,7 @@ import { RealtimeConnection, type InboundEvent } from './realtime-connection.js'
 import { BENIGN_ERROR_CODES } from './realtime-errors.js';
 import { TranscriptAssembler, transcriptionLanguage } from './realtime-transcripts.js';
 import { Reconnect } from './reconnect.js';
-import { isLiveTranscriptionModel } from './transcription-models.js';
+import { isLiveTranscriptionModel } from '../../dsl/index.js';
 
 /** A recognition stream whose audio can be committed (turned into a transcribed utterance) on demand. */
 export interface RealtimeSttStream extends SttStream {

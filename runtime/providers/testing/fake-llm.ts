@@ -2,6 +2,7 @@
  * A language model for tests: answers from a table, streams word tokens on an injected clock, honours the
  * request's AbortSignal, fails on demand and records every request.
  */
+import { splitIntoTokens } from '../llm-deltas.js';
 import type { Clock } from '../../util/clock.js';
 import { ProviderError } from '../errors.js';
 import { createPacedStream, type PacedPlan } from '../simulation/paced-stream.js';
@@ -79,13 +80,6 @@ export interface FakeLlm extends LanguageModel {
   readonly requests: readonly FakeLlmRequestRecord[];
 }
 
-/**
- * Splits text into word tokens that keep their leading spaces: "Hello there." -> "Hello", " there", ".".
- * The tokens concatenated equal the text exactly.
- */
-export function splitIntoTokens(text: string): string[] {
-  return text.match(/\s*(?:[\p{L}\p{N}\p{M}'’]+|[^\s\p{L}\p{N}\p{M}])|\s+$/gu) ?? [];
-}
 
 /** Creates a {@link FakeLlm}. Throws at once on invalid timing options. */
 export function createFakeLlm(options: FakeLlmOptions): FakeLlm {
@@ -174,3 +168,5 @@ function startStream(setup: StreamSetup): AsyncIterableIterator<string> {
     },
   });
 }
+
+export { splitIntoTokens };

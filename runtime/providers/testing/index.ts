@@ -14,12 +14,9 @@
  * expect(llm.requests[0]?.text).toBe('We open at nine.');
  * ```
  */
-export { advanceAndFlush, flushMicrotasks } from './flush.js';
 export { createFakeLlm, splitIntoTokens } from './fake-llm.js';
 export type { FakeLlm, FakeLlmFailure, FakeLlmMatch, FakeLlmOptions, FakeLlmReply, FakeLlmRequestRecord } from './fake-llm.js';
 export { createScriptedStt, SCRIPTED_STT_FRAME_MS } from './scripted-stt.js';
 export type { ScriptedStt, ScriptedSttOptions, ScriptedUtterance } from './scripted-stt.js';
 export { createFakeTts } from './fake-tts.js';
 export type { FakeTts, FakeTtsContextRecord, FakeTtsFailure, FakeTtsOptions } from './fake-tts.js';
-export { createRecordingTransport } from './recording-transport.js';
-export type { ClearRecord, MarkRecord, RecordingTransport, RecordingTransportOptions, SentFrame } from './recording-transport.js';

@@ -6,7 +6,7 @@
  * failure is recorded, the turn is marked failed, and the call goes on: the next turn is answered.
  */
 import { describe, expect, it } from 'vitest';
-import type { FakeLlmOptions } from '../../../runtime/providers/testing/index.js';
+import type { FakeLlmOptions } from '../../../runtime/testing.js';
 import { createHarness, type Harness } from '../harness.js';
 
 const FIRST_TOKEN_TIMEOUT_MS = 500;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadAgent, type AgentSpec } from '../../../runtime/dsl/index.js';
 import { createOfflineLlm } from '../../../runtime/providers/local/index.js';
-import { flushMicrotasks } from '../../../runtime/providers/testing/flush.js';
+import { flushMicrotasks } from '../../../runtime/util/flush.js';
 import type { ChatMessage, LlmCallFacts, LlmDelta, LlmRequest } from '../../../runtime/providers/types.js';
 import { createSimulatedClock, type Clock } from '../../../runtime/util/clock.js';
 

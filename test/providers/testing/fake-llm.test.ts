@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../../runtime/providers/errors.js';
 import { createFakeLlm, splitIntoTokens } from '../../../runtime/providers/testing/fake-llm.js';
-import { flushMicrotasks } from '../../../runtime/providers/testing/flush.js';
+import { flushMicrotasks } from '../../../runtime/util/flush.js';
 import type { LlmRequest } from '../../../runtime/providers/types.js';
 import { createSimulatedClock } from '../../../runtime/util/clock.js';
 import { consume } from './consume.js';

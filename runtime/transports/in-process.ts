@@ -1,10 +1,13 @@
 /**
- * A call transport for tests: records everything the session sends and simulates the far end's playback on
- * an injected clock, so a test can ask what the caller has heard at any moment.
+ * The in-process transport: the far end lives in the same process (the `voiceagent call` TUI, the scenario
+ * simulator, tests). It records everything the call sends and simulates the far end's playback on an injected
+ * clock, so its owner can ask what the caller has heard at any moment; marks are echoed when the audio before
+ * them has played (or at once, as dropped, when a `clear` came first), as Twilio does. The owner plays the
+ * caller's side with `pushAudio`, `pressDtmf` and `close`.
  */
-import type { CallTransport } from '../../transports/types.js';
-import type { Clock } from '../../util/clock.js';
-import type { Pcm16 } from '../types.js';
+import type { CallTransport, TransportCloseReason, TransportListener, TransportStartInfo } from './types.js';
+import type { Clock } from '../util/clock.js';
+import type { Pcm16 } from '../audio/media.js';
 
 /** Options of {@link createRecordingTransport}. */
 export interface RecordingTransportOptions {
@@ -14,6 +17,13 @@ export interface RecordingTransportOptions {
   readonly sampleRate?: number;
   /** Network + jitter-buffer delay before a sent frame can start playing, ms. Default: 0. */
   readonly playoutDelayMs?: number;
+  /**
+   * Declare that played reports (mark echoes) are the truth of what the caller heard, so the call cuts its
+   * context at the last confirmed mark. Default: false (the call estimates from `bufferedMs()`).
+   */
+  readonly reportsPlayback?: boolean;
+  /** What the far end says at the start (delivered to the call when it starts listening). */
+  readonly startInfo?: Omit<TransportStartInfo, 'transport'>;
 }
 
 /** One frame the session sent. */
@@ -63,10 +73,16 @@ export interface RecordingTransport extends CallTransport {
   heardSamples(): Int16Array;
   /** All audio sent, dropped or not, ms. */
   sentMs(): number;
+  /** The far end's side: one frame of caller audio into the call. */
+  pushAudio(frame: Int16Array): void;
+  /** The caller pressed a key. */
+  pressDtmf(digit: string): void;
+  /** The far end's stream ends (the caller hung up, or the line dropped). */
+  close(reason?: TransportCloseReason): void;
 }
 
-/** Creates a {@link RecordingTransport}. */
-export function createRecordingTransport(options: RecordingTransportOptions): RecordingTransport {
+/** Creates an in-process {@link RecordingTransport}. */
+export function createInProcessTransport(options: RecordingTransportOptions): RecordingTransport {
   const { clock } = options;
   const sampleRate = options.sampleRate ?? 8000;
   const playoutDelayMs = options.playoutDelayMs ?? 0;
@@ -82,6 +98,14 @@ export function createRecordingTransport(options: RecordingTransportOptions): Re
   let playbackEndMs = -Infinity;
   // Audio sent and not dropped, ms.
   let liveSentMs = 0;
+  let listener: TransportListener | undefined;
+  let closed = false;
+  // Echo timers of marks not reported yet, by mark record.
+  const pendingEchoes = new Map<MarkRecord, unknown>();
+  const echo = (mark: MarkRecord, dropped: boolean) => {
+    pendingEchoes.delete(mark);
+    if (!closed) listener?.onPlayed({ mark: mark.name, dropped });
+  };
 
   // Frames not dropped play in send order (playAtMs never decreases), and dropped frames all come after the
   // last frame that started; so scanning back from the newest frame finds the buffer without walking the call.
@@ -134,18 +158,44 @@ export function createRecordingTransport(options: RecordingTransportOptions): Re
       const lastLive = sent.findLast((frame) => !frame.dropped);
       playbackEndMs = lastLive ? lastLive.playAtMs + lastLive.durationMs : -Infinity;
       for (const mark of marks) if (mark.playedAtMs > nowMs) mark.playedAtMs = nowMs;
+      // Twilio echoes every pending mark at once after a clear: they were dropped, not played. The echo comes
+      // back over the wire, so never inside this call (playout is in the middle of its barge-in path).
+      for (const [mark, timer] of pendingEchoes) {
+        clock.clearTimeout(timer);
+        pendingEchoes.set(mark, clock.setTimeout(() => echo(mark, true), 0));
+      }
       clears.push(nowMs);
       clearRecords.push({ atMs: nowMs, droppedMs });
     },
     mark(name) {
       const atMs = clock.now();
-      marks.push({ name, atMs, playedAtMs: Math.max(atMs, playbackEndMs) });
+      const mark = { name, atMs, playedAtMs: Math.max(atMs, playbackEndMs) };
+      marks.push(mark);
+      pendingEchoes.set(mark, clock.setTimeout(() => echo(mark, false), mark.playedAtMs - atMs));
     },
     bufferedMs() {
       return bufferedMsAt(clock.now());
     },
     hangup(reason) {
       hangups.push({ atMs: clock.now(), reason });
+    },
+    reportsPlayback: options.reportsPlayback ?? false,
+    listen(next) {
+      listener = next;
+      next.onStart({ transport: 'in-process', ...options.startInfo });
+    },
+    pushAudio(frame) {
+      if (!closed) listener?.onAudio(frame);
+    },
+    pressDtmf(digit) {
+      if (!closed) listener?.onDtmf(digit);
+    },
+    close(reason = 'caller-hangup') {
+      if (closed) return;
+      closed = true;
+      for (const timer of pendingEchoes.values()) clock.clearTimeout(timer);
+      pendingEchoes.clear();
+      listener?.onClose(reason);
     },
     heardMs() {
       return liveSentMs - bufferedMsAt(clock.now());
@@ -165,3 +215,6 @@ export function createRecordingTransport(options: RecordingTransportOptions): Re
     },
   };
 }
+
+/** The in-process transport under the name tests have always used: it records what the call sends. */
+export const createRecordingTransport = createInProcessTransport;

@@ -1,8 +1,8 @@
 // The recording transport plays sent audio out like the far end of a call would, so tests can ask what the
 // caller has heard, what is still buffered, and what a barge-in clear() dropped.
 import { describe, expect, it } from 'vitest';
-import { createRecordingTransport } from '../../../runtime/providers/testing/recording-transport.js';
-import { createSimulatedClock } from '../../../runtime/util/clock.js';
+import { createRecordingTransport } from '../../runtime/transports/in-process.js';
+import { createSimulatedClock } from '../../runtime/util/clock.js';
 
 const frame = (value: number, samples = 160): Int16Array => new Int16Array(samples).fill(value);
 

@@ -1,4 +1,4 @@
-import type { SimulatedClock } from '../../util/clock.js';
+import type { SimulatedClock } from './clock.js';
 
 /**
  * Lets every pending promise continuation run. Under a simulated clock, timers fire synchronously inside

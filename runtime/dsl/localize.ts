@@ -1,4 +1,4 @@
-import type { AgentSpec, LocalizedText } from '../dsl/index.js';
+import type { AgentSpec, LocalizedText } from './agent-spec.js';
 
 /** The text for `language`, falling back to the agent's default language, then to any language given. */
 export function localize(text: LocalizedText | undefined, language: string, defaultLanguage: string): string | undefined {

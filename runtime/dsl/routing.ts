@@ -1,5 +1,5 @@
-import { REALTIME_PROFILE, type AgentSpec, type Condition } from '../dsl/index.js';
-import { matchesKeyword } from './text-rules.js';
+import { REALTIME_PROFILE, type AgentSpec, type Condition } from './agent-spec.js';
+import { matchesKeyword } from './text-match.js';
 
 /** What a routing decision is made from. */
 export interface TurnFacts {

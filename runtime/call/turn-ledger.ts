@@ -1,0 +1,101 @@
+import type { TurnRecord } from './call-record.js';
+import type { CallEventBody } from './events.js';
+
+/** When the current reply reached each step (call time, ms). */
+interface ReplyTimes {
+  committedAt?: number;
+  firstTokenAt?: number;
+  firstAudioAt?: number;
+}
+
+/**
+ * The call's turns: the record of each caller turn and its reply, the step times its spans are measured from,
+ * and the `turn.committed` / `turn` events. One turn is current from its commit until its reply is over.
+ */
+export class TurnLedger {
+  private turn: TurnRecord | undefined;
+  private times: ReplyTimes = {};
+
+  constructor(
+    private readonly turns: TurnRecord[],
+    private readonly emit: (event: CallEventBody) => void,
+    private readonly now: () => number,
+  ) {}
+
+  /** The turn whose reply is under way, if any. */
+  get current(): TurnRecord | undefined {
+    return this.turn;
+  }
+
+  /** The turn before the newest one (the one a superseded reply answered). */
+  get previous(): TurnRecord | undefined {
+    return this.turns.at(-2);
+  }
+
+  /** Opens a turn for the caller's words; its reply is timed from now. */
+  commit(turn: Omit<TurnRecord, 'index' | 'spans'> & { readonly sttFinalMs?: number }): TurnRecord {
+    const { sttFinalMs, ...facts } = turn;
+    const index = this.turns.length + 1;
+    const atMs = this.now();
+    this.turn = { index, ...facts, spans: { endpointingMs: atMs - facts.speechEndMs, ...(sttFinalMs !== undefined ? { sttFinalMs } : {}) } };
+    this.turns.push(this.turn);
+    this.times = { committedAt: atMs };
+    const { userText, language, speechEndMs, endpointCue } = this.turn;
+    this.emit({ type: 'turn.committed', atMs, index, userText, language, speechEndMs, ...(endpointCue ? { endpointCue } : {}) });
+    return this.turn;
+  }
+
+  /** A fixed text (greeting, reprompt) is about to be spoken: it times nothing. */
+  startFixedReply(): void {
+    this.times = {};
+  }
+
+  /** The reply's first token; measured for model replies only. */
+  noteFirstToken(fromModel: boolean): void {
+    this.times.firstTokenAt = this.now();
+    if (this.turn && fromModel && this.times.committedAt !== undefined) this.turn.spans.llmFirstTokenMs = this.now() - this.times.committedAt;
+  }
+
+  /** The reply's first audio from the voice. */
+  noteFirstAudio(fromModel: boolean): void {
+    this.times.firstAudioAt = this.now();
+    if (this.turn && fromModel && this.times.firstTokenAt !== undefined) this.turn.spans.ttsFirstAudioMs = this.now() - this.times.firstTokenAt;
+  }
+
+  /** The reply's first frame went to the transport: what the caller waited. */
+  noteFirstFrame(): void {
+    const t = this.turn;
+    if (t && this.times.firstAudioAt !== undefined) {
+      t.spans.firstFrameOutMs = this.now() - this.times.firstAudioAt;
+      t.spans.responseMs = this.now() - t.speechEndMs;
+    }
+  }
+
+  /** Sets the outcome unless one is decided already. */
+  decide(turn: TurnRecord | undefined, outcome: NonNullable<TurnRecord['outcome']>): void {
+    if (turn && !turn.outcome) turn.outcome = outcome;
+  }
+
+  /** The reply was played to its end: the turn is answered (unless decided otherwise), reported, and closed. */
+  complete(fallbackUsed: boolean): void {
+    const turn = this.turn;
+    if (turn) {
+      if (fallbackUsed && turn.route) turn.route.fallbackUsed = true;
+      this.decide(turn, 'answered');
+      this.emit({ type: 'turn', atMs: this.now(), record: turn });
+    }
+    this.turn = undefined;
+  }
+
+  /** The current turn's reply failed: its record says so and is reported. */
+  fail(): void {
+    if (!this.turn) return;
+    this.turn.outcome = 'failed';
+    this.emit({ type: 'turn', atMs: this.now(), record: this.turn });
+  }
+
+  /** Closes the current turn without a report (its outcome was reported or decided elsewhere). */
+  close(): void {
+    this.turn = undefined;
+  }
+}
