@@ -68,3 +68,6 @@ export { scaffoldProject, listTemplates, DEFAULT_TEMPLATE, ScaffoldError, type S
 // ---- time ---------------------------------------------------------------------------------------------
 export { realClock, type Clock } from './util/clock.js';
 export { packageVersion } from './util/package-root.js';
+
+// ---- observing calls ----------------------------------------------------------------------------------
+export * from './observe/index.js';

@@ -1,5 +1,7 @@
 import { createEchoHandler } from '../audio/echo.js';
 import { Playout, type TimedWord } from '../audio/playout.js';
+import { AgentSpeech } from './agent-speech.js';
+import { CallerSilence } from './caller-silence.js';
 import type { CompiledAgent } from '../compiler/index.js';
 import { localize, systemPromptFor, type AgentSpec } from '../dsl/index.js';
 import type { CallProviders } from '../providers/call-providers.js';
@@ -11,17 +13,15 @@ import { BargeInTracker } from './barge-in-tracker.js';
 import type { CallRecord, TurnRecord } from './call-record.js';
 import { CallMeters } from './call-meters.js';
 import { CallerUtterance } from './caller-utterance.js';
-import { Conversation, type ConversationEntry } from './conversation.js';
+import { Conversation } from './conversation.js';
 import type { CallEventBody, FailureSource, MachineEvent } from './events.js';
-import { cutToHeard, type CutBy } from './heard-cut.js';
+import type { CutBy } from './heard-cut.js';
 import { InboundPipeline } from './inbound-pipeline.js';
 import { RecogniserLink } from './recogniser-link.js';
-import { Reply } from './reply.js';
-import { ReplyPlanner, type FixedPurpose } from './reply-planner.js';
+import type { Reply } from './reply.js';
+import { ReplyPlanner } from './reply-planner.js';
+import { Replies } from './replies.js';
 import { TurnLedger } from './turn-ledger.js';
-
-/** Why a call ends once its last reply has been played. */
-type EndAfterReply = 'silence' | 'error' | 'agent-hangup';
 
 /** Everything a call needs, injected. */
 export interface CallDeps {
@@ -55,22 +55,18 @@ export class CallController {
   readonly playout: Playout;
   language: string;
   private readonly startedAt: number;
-  private readonly recogniser: RecogniserLink;
-  private readonly turns: TurnLedger;
-  private readonly planner: ReplyPlanner;
-  private readonly bargeIns: BargeInTracker;
-  private readonly meters: CallMeters;
+  readonly recogniser: RecogniserLink;
+  readonly turns: TurnLedger;
+  readonly planner: ReplyPlanner;
+  readonly bargeIns: BargeInTracker;
+  readonly meters: CallMeters;
+  readonly speech: AgentSpeech;
+  /** The agent's replies: queueing, running, completing and failing them. */
+  readonly replies: Replies;
+  readonly silence: CallerSilence;
   private utterance = new CallerUtterance();
-  private reply: Reply | undefined;
-  private replyEntry: ConversationEntry | undefined;
-  private lastCallerActivityAt = 0;
-  private reprompts = 0;
-  /** Why the call ends once the queued or playing reply has been heard (a goodbye, an apology, the model's wish). */
-  private endAfterReply: EndAfterReply | undefined;
   private audioOffsetMs = 0;
   private ended = false;
-  private cutAtMs: number | undefined;
-  private lastReplyText: string | undefined;
   private lateForDiscarded = false;
 
   constructor(private readonly deps: CallDeps) {
@@ -94,7 +90,8 @@ export class CallController {
     this.bargeIns = new BargeInTracker(this.record.bargeIns, (event) => this.emit(event));
     this.turns = new TurnLedger(this.record.turns, (event) => this.emit(event), () => this.now());
     this.planner = new ReplyPlanner(spec, providers, () => this.recogniser.degraded);
-    this.meters = new CallMeters((event) => this.emit(event), { heard: () => (this.replyEntry ? { heardMs: this.playout.heardPositionMs(), words: this.playout.alignedWords } : undefined) });
+    this.silence = new CallerSilence(spec);
+    this.meters = new CallMeters((event) => this.emit(event), { heard: () => (this.speech.hasEntry ? { heardMs: this.playout.heardPositionMs(), words: this.playout.alignedWords } : undefined) });
     this.recogniser = new RecogniserLink(spec, providers.stt, providers.degradedStt, transport.sampleRate, {
       now: () => this.now(),
       onPartial: (t) => this.heardWords(t, false),
@@ -125,6 +122,13 @@ export class CallController {
       onStarved: () => this.send({ type: 'PLAYOUT.STARVED' }),
       onFed: () => this.send({ type: 'PLAYOUT.FED' }),
     });
+    this.speech = new AgentSpeech(this.playout, this.conversation, providers);
+    this.replies = new Replies(this);
+  }
+
+  /** The call's transport (its outbound side). */
+  get transport(): CallTransport {
+    return this.deps.transport;
   }
 
   /** Call time: milliseconds since the call started. */
@@ -191,8 +195,7 @@ export class CallController {
   }
 
   noteCallerSpeechStart(): void {
-    this.lastCallerActivityAt = this.now();
-    this.reprompts = 0;
+    this.silence.callerSpoke(this.now());
     this.emit({ type: 'caller.speech', atMs: this.now(), speaking: true });
     this.lateForDiscarded = false;
   }
@@ -200,7 +203,7 @@ export class CallController {
   noteCallerSpeechEnd(lastSpeechMs: number): void {
     this.recogniser.endOfSpeech();
     this.utterance.lastSpeechEndMs = lastSpeechMs;
-    this.lastCallerActivityAt = this.now();
+    this.silence.restart(this.now());
     this.emit({ type: 'caller.speech', atMs: this.now(), speaking: false });
   }
 
@@ -250,37 +253,22 @@ export class CallController {
   }
 
   cutPlayout(options: { at: 'word-boundary' | 'immediate'; maxWordTailMs: number; fadeMs: number }): void {
-    this.cutAtMs = this.playout.cut(options);
+    this.speech.cutPlayout(options);
   }
 
   clearTransport(): void {
-    this.playout.flushTransport();
+    this.speech.clearTransport();
   }
 
   /** The assistant message becomes exactly the words heard before the cut, flagged interrupted (by `cutBy`). */
   truncateToHeard(cutBy: CutBy = 'caller'): void {
-    const entry = this.replyEntry;
-    if (!entry) return;
-    const fullText = this.reply?.text ?? entry.text;
-    const heardMs = this.cutAtMs ?? this.playout.heardPositionMs();
-    cutToHeard(entry, { fullText, heardText: this.playout.heardPrefix(fullText, heardMs), cutBy });
-    // Stop the reply before editing the model's history: a realtime model would otherwise go on writing into
-    // the item being truncated or replaced (response.cancel first, then the edit). Leaving `responding`
-    // cancels it again, harmlessly.
-    this.reply?.cancel();
-    this.deps.providers.onAgentCut?.({ heardMs, heardText: entry.text });
+    this.speech.truncateToHeard(cutBy);
   }
 
   recordBargeIn(reason: string): void {
     const turn = this.turns.current;
     if (turn) turn.outcome = 'interrupted';
-    this.bargeIns.interrupted(reason, this.now(), this.heardOfReply());
-  }
-
-  /** What the caller heard of the current reply, and what it meant to say. */
-  private heardOfReply(): { text: string; intended: string } | undefined {
-    const entry = this.replyEntry;
-    return entry ? { text: entry.text, intended: entry.intendedText ?? entry.text } : undefined;
+    this.bargeIns.interrupted(reason, this.now(), this.speech.heard());
   }
 
   // ---- turns ----------------------------------------------------------------------------------
@@ -306,225 +294,17 @@ export class CallController {
 
   /** The statechart left `thinking` because the caller spoke again: keep their words, drop our reply. */
   abandonReply(): void {
-    this.abandonTurn(this.turns.current, 1);
-  }
-
-  /**
-   * `turn` gets no answer: its outcome is `abandoned` (unless already decided), the caller's words it answered
-   * (the `fromEnd`-th caller entry from the end) are marked unanswered, and an empty reply entry goes.
-   */
-  private abandonTurn(turn: TurnRecord | undefined, fromEnd: number): void {
-    this.turns.decide(turn, 'abandoned');
-    const answered = this.conversation.entries.filter((entry) => entry.role === 'user').at(-fromEnd);
-    if (answered) answered.unanswered = true;
-    this.removeEmptyReplyEntry();
-  }
-
-  // ---- replies --------------------------------------------------------------------------------
-
-  queueGreeting(): void {
-    if (localize(this.spec.prompt.greeting, this.language, this.spec.languages.default)) this.planner.queueFixed('greeting', this.language);
-  }
-
-  queueFixed(purpose: Exclude<FixedPurpose, 'greeting'>): void {
-    this.planner.queueFixed(purpose, this.language);
-    if (purpose === 'reprompt') this.reprompts++;
-    else this.endAfterReply = purpose === 'goodbye' ? 'silence' : 'error';
-  }
-
-  /** Routes the committed turn and prepares the model's reply (its request goes out now). */
-  queueReply(): void {
-    const turn = this.turns.current;
-    if (!turn) return;
-    if (this.reply) this.supersedeReply();
-    this.planner.queueModelReply(turn, this.conversation.toMessages(this.systemPrompt()), this.language);
-  }
-
-  /**
-   * A newer caller turn supersedes the reply still running (the chart re-enters `responding`). It is cancelled
-   * here, before the new request goes out: on a shared Realtime session a cancel sent after the new
-   * `response.create` would cancel the new response too. The context keeps what the caller heard of it; a
-   * reply nobody heard goes, and the turn it answered is abandoned (the new request carries its words).
-   */
-  private supersedeReply(): void {
-    const previous = this.turns.previous;
-    if (this.playout.heardPositionMs() > 0) {
-      this.truncateToHeard('caller');
-      this.playout.flushTransport();
-      this.turns.decide(previous, 'interrupted');
-      // The caller's speech over the reply was too short to confirm as a barge-in, but it ended the reply all
-      // the same: its attempt is decided here, or the call record would keep it pending.
-      this.bargeIns.interrupted('a newer caller turn', this.now(), this.heardOfReply());
-      return;
-    }
-    this.reply?.cancel();
-    if (this.replyEntry) this.replyEntry.text = '';
-    // The new turn's caller entry is already in: the superseded reply answered the one before it.
-    this.abandonTurn(previous, 2);
-  }
-
-  startDraft(): void {
-    const text = this.utterance.partial?.text.trim();
-    if (text) this.planner.startDraft(text, this.conversation.toMessages(this.systemPrompt()), this.language, this.record.turns.length + 1);
-  }
-
-  cancelDraft(): void {
-    this.planner.cancelDraft();
-  }
-
-  /** Starts the queued reply: called when the `reply` actor starts. */
-  startReply(): Reply | undefined {
-    const plan = this.planner.take();
-    if (!plan) return undefined;
-    this.playout.begin();
-    this.meters.resetHeard();
-    this.cutAtMs = undefined;
-    this.replyEntry = this.conversation.addAssistant('', this.language, this.now());
-    const voice = this.voiceFor(this.language)!;
-    const fromModel = plan.kind === 'llm';
-    const reply = new Reply(plan, { tts: this.deps.providers.tts, voice, language: this.language, sampleRate: this.deps.transport.sampleRate, speed: this.spec.voice.settings.speed }, {
-      onFirstToken: (profile) => {
-        this.turns.noteFirstToken(fromModel);
-        this.send({ type: 'REPLY.FIRST_TOKEN', profile });
-      },
-      onText: (delta) => {
-        if (this.replyEntry) this.replyEntry.text += delta;
-        this.emit({ type: 'agent.text', atMs: this.now(), delta });
-      },
-      onFirstAudio: () => {
-        this.turns.noteFirstAudio(fromModel);
-        // The chart hears of it right after this chunk is in playout (onAudio, next) and its first frame is on
-        // the wire: playout does not wait for the chart, and the transition (0.1-0.3 ms) is not worth
-        // holding the first frame back for.
-        queueMicrotask(() => this.send({ type: 'REPLY.FIRST_AUDIO' }));
-      },
-      onAudio: (chunk) => this.playout.append(chunk.pcm, chunk.alignment),
-      onSpeechDone: (hadAudio) => (hadAudio ? this.playout.complete() : this.send({ type: 'REPLY.ENDED_SILENT' })),
-      onFailure: (error) => this.send({ type: 'REPLY.FAILED', error }),
-    });
-    this.reply = reply;
-    if (!fromModel) this.turns.startFixedReply();
-    reply.start();
-    return reply;
-  }
-
-  /** The `reply` actor stopped (state left): cancel whatever is still running. */
-  stopReply(reply: Reply | undefined): void {
-    if (reply) this.lastReplyText = reply.text;
-    reply?.cancel();
-    if (this.reply === reply) this.reply = undefined;
-  }
-
-  /** The current (or last) agent utterance: text, aligned words and heard position. */
-  agentSpeech(): { text: string; words: readonly TimedWord[]; heardMs: number } | undefined {
-    const text = this.reply?.text ?? this.lastReplyText;
-    if (text === undefined) return undefined;
-    return { text, words: this.playout.alignedWords, heardMs: this.playout.heardPositionMs() };
-  }
-
-  hedge(): void {
-    this.reply?.hedge();
-  }
-
-  get currentPlan() {
-    return this.reply ? undefined : this.planner.queued;
-  }
-
-  /** The reply just played is the call's last: a goodbye, an apology, or the model asked to end the call. */
-  hangupAfterReply(): boolean {
-    return this.endAfterReply !== undefined || this.reply?.endCallRequested === true;
-  }
-
-  /** The reply has been played to the end (its last frame sent). */
-  completeReply(): void {
-    if (this.reply?.endCallRequested && !this.endAfterReply) this.endAfterReply = 'agent-hangup';
-    this.turns.complete(this.reply?.usedFallback === true);
-    this.removeEmptyReplyEntry();
-    // A reprompt is the agent talking to a silent caller: the caller's silence keeps counting through it, or
-    // `hangupAfterMs` would never be reached. (Any caller speech resets `reprompts` to 0.)
-    if (this.reprompts === 0 || this.endAfterReply) this.lastCallerActivityAt = this.now();
-  }
-
-  /** `closing`: the last reply was heard (or its report never came): hang up. */
-  hangUpReason(): NonNullable<CallRecord['endReason']> {
-    return this.endAfterReply ?? 'agent-hangup';
-  }
-
-  /** How long `closing` waits for the played report: what the far end still buffers, plus a margin. */
-  playedTimeoutMs(marginMs: number): number {
-    return this.deps.transport.bufferedMs() + marginMs;
-  }
-
-  recordReplyFailure(error: ProviderError): void {
-    this.recordFailure('reply', error);
-    this.turns.fail();
-    // The reply broke off mid-speech and the agent is idle again: stop rather than play audio nobody supervises.
-    this.cutReplyAsHeard();
-    this.removeEmptyReplyEntry();
-    this.lastCallerActivityAt = this.now();
-    // A goodbye or an apology that could not be spoken still ends the call: it must not stay on the line.
-    if (this.endAfterReply) this.send({ type: 'CALL.HANGUP', reason: this.hangUpReason() });
-  }
-
-  /**
-   * The recogniser can hear nothing more: stop the reply being spoken (at a word boundary; the context keeps
-   * what the caller heard), then queue `prompt.unavailable`, after which the call hangs up (`endReason: error`).
-   */
-  sayUnavailable(error: { readonly message: string }): void {
-    this.recordFailure('stt', { message: `the caller can no longer be heard (${error.message}): the agent says prompt.unavailable and hangs up`, retryable: false });
-    if (this.reply && this.replyEntry) {
-      this.cutReplyAsHeard();
-      this.reply.cancel();
-      this.removeEmptyReplyEntry();
-    }
-    if (!this.turns.current?.outcome) this.turns.fail();
-    this.turns.close();
-    this.queueFixed('unavailable');
-  }
-
-  /** The watchdog gave up a reply that produced no audio: record it; leaving `responding` aborts the reply. */
-  abandonStuckReply(): void {
-    const profile = this.turns.current?.route?.profile ?? 'reply';
-    this.recordFailure('watchdog', { message: `no audio from the reply (${profile}) in time: reply given up, listening again`, retryable: true });
-    this.turns.fail();
-    this.removeEmptyReplyEntry();
-    this.lastCallerActivityAt = this.now();
-  }
-
-  /** The reply's audio stopped coming mid-utterance for the stall bound: keep what was heard, listen again. */
-  abandonStalledReply(stallMs: number): void {
-    const profile = this.turns.current?.route?.profile ?? 'reply';
-    this.recordFailure('reply', { message: `the reply (${profile}) stalled: no audio for ${stallMs} ms after its last word; given up at what the caller heard, listening again`, retryable: true });
-    this.turns.fail();
-    this.cutReplyAsHeard();
-    this.removeEmptyReplyEntry();
-    this.lastCallerActivityAt = this.now();
-    if (this.endAfterReply) this.send({ type: 'CALL.HANGUP', reason: this.hangUpReason() });
-  }
-
-  recordSlowFirstToken(): void {
-    this.recordFailure('llm', new ProviderError({ provider: this.turns.current?.route?.profile ?? 'llm', kind: 'timeout', message: 'first token later than firstTokenTimeoutMs (no fallback configured)', retryable: false }));
-  }
-
-  /** Current routed model's first-token timeout, for the `firstTokenTimeoutMs` delay. */
-  firstTokenTimeoutMs(): number {
-    return this.planner.firstTokenTimeoutMs(this.turns.current);
-  }
-
-  routedModelHasFallback(): boolean {
-    return this.planner.routedModelHasFallback(this.turns.current);
+    this.replies.abandon();
   }
 
   // ---- caller silence -------------------------------------------------------------------------
 
   callerSilenceDelayMs(): number {
-    const { repromptAfterMs, hangupAfterMs } = this.spec.turnTaking.callerSilence;
-    const silentFor = this.now() - this.lastCallerActivityAt;
-    return this.reprompts === 0 ? Math.max(0, repromptAfterMs - silentFor) : Math.max(0, Math.min(repromptAfterMs, hangupAfterMs - silentFor));
+    return this.silence.delayMs(this.now());
   }
 
   callerSilenceReachedHangup(): boolean {
-    return this.now() - this.lastCallerActivityAt >= this.spec.turnTaking.callerSilence.hangupAfterMs;
+    return this.silence.reachedHangup(this.now());
   }
 
   // ---- language -------------------------------------------------------------------------------
@@ -560,18 +340,13 @@ export class CallController {
   finish(reason: NonNullable<CallRecord['endReason']>): CallRecord {
     if (this.ended) return this.record;
     this.ended = true;
-    if (this.replyEntry && this.reply) {
-      // Hung up mid-utterance: keep what was heard.
-      const fullText = this.reply.text;
-      const heardText = this.playout.heardPrefix(fullText, this.playout.heardPositionMs());
-      if (heardText.length < fullText.length) cutToHeard(this.replyEntry, { fullText, heardText, cutBy: 'hangup' });
-      this.turns.decide(this.turns.current, 'hangup');
-    }
-    this.reply?.cancel();
+    // Hung up mid-utterance: keep what was heard.
+    if (this.speech.cutAtHangup()) this.turns.decide(this.turns.current, 'hangup');
+    this.speech.cancel();
     this.planner.clear();
     this.playout.stop();
     this.recogniser.close();
-    this.removeEmptyReplyEntry();
+    this.speech.close();
     this.record.endedAtMs = this.now();
     this.record.endReason = reason;
     // Ended on our side (goodbye, error): the line must be released too. The caller or the transport ending
@@ -587,28 +362,8 @@ export class CallController {
     return this.record;
   }
 
-  /**
-   * A reply that stops for a failure (not a barge-in) stops at a word boundary, and the context keeps only the
-   * words the caller heard of it. Nothing to do before its first word.
-   */
-  private cutReplyAsHeard(): void {
-    if (!this.replyEntry || this.replyEntry.text === '') return;
-    this.cutPlayout({ ...this.spec.bargeIn.cut });
-    this.clearTransport();
-    this.truncateToHeard('failure');
-  }
-
-  private removeEmptyReplyEntry(): void {
-    const entry = this.replyEntry;
-    if (entry && entry.text === '' && !entry.interrupted) {
-      const index = this.conversation.entries.indexOf(entry);
-      if (index >= 0) this.conversation.entries.splice(index, 1);
-    }
-    this.replyEntry = undefined;
-  }
-
   /** The voice of a language, else the first voice configured. */
-  private voiceFor(language: string): string | undefined {
+  voiceFor(language: string): string | undefined {
     return this.spec.voice.voices[language] ?? Object.values(this.spec.voice.voices)[0];
   }
 }

@@ -167,7 +167,7 @@ export function createCallSession(options: CallSessionOptions): CallSession {
     },
     states: () => statePaths(actor.getSnapshot().value),
     hasTag: (tag) => actor.getSnapshot().hasTag(tag),
-    agentSpeech: () => controller.agentSpeech(),
+    agentSpeech: () => controller.replies.agentSpeech(),
   };
 }
 

@@ -71,9 +71,9 @@ const guards: { [K in keyof GuardParams]: (args: Args, params: GuardParams[K]) =
   },
   hasFinalTranscript: (args) => c(args).utteranceState.final !== undefined,
   draftWorthStarting: ({ event }) => event.type === 'STT.PARTIAL' && event.transcript.words.length > 0 && event.transcript.words.every((w) => w.stable),
-  routedModelHasFallback: (args) => c(args).routedModelHasFallback(),
+  routedModelHasFallback: (args) => c(args).replies.routedModelHasFallback(),
   callerSilenceReachedHangup: (args) => c(args).callerSilenceReachedHangup(),
-  hangupAfterReply: (args) => c(args).hangupAfterReply(),
+  hangupAfterReply: (args) => c(args).replies.hangupAfterReply(),
   languageSwitch: (args, p) => {
     const t = transcriptOf(args.event);
     if (!t?.language || t.language !== p.to || c(args).language === p.to) return false;
@@ -99,24 +99,24 @@ const plainActions: { [K in Exclude<keyof ActionParams, 'queueGreeting' | 'sayRe
   truncateToHeard: (args) => c(args).truncateToHeard(),
   recordBargeIn: (args) => c(args).recordBargeIn(bargeInReason(c(args), args.event)),
   discardUtterance: (args) => c(args).discardUtterance(),
-  queueReply: (args) => c(args).queueReply(),
-  completeReply: (args) => c(args).completeReply(),
+  queueReply: (args) => c(args).replies.queueReply(),
+  completeReply: (args) => c(args).replies.completeReply(),
   abandonReply: (args) => c(args).abandonReply(),
-  recordReplyFailure: (args) => args.event.type === 'REPLY.FAILED' && c(args).recordReplyFailure(args.event.error),
-  startFallbackModel: (args) => c(args).hedge(),
-  recordSlowFirstToken: (args) => c(args).recordSlowFirstToken(),
-  abandonStuckReply: (args) => c(args).abandonStuckReply(),
+  recordReplyFailure: (args) => args.event.type === 'REPLY.FAILED' && c(args).replies.recordReplyFailure(args.event.error),
+  startFallbackModel: (args) => c(args).replies.hedge(),
+  recordSlowFirstToken: (args) => c(args).replies.recordSlowFirstToken(),
+  abandonStuckReply: (args) => c(args).replies.abandonStuckReply(),
   abandonStalledReply: () => {
     /* bound per agent in createCallMachine: it needs the compiled stall bound */
   },
-  sayUnavailable: (args) => args.event.type === 'STT.LOST' && c(args).sayUnavailable(args.event.error),
+  sayUnavailable: (args) => args.event.type === 'STT.LOST' && c(args).replies.sayUnavailable(args.event.error),
   noteFinalTranscript: (args) => {
     const t = transcriptOf(args.event);
     if (t) c(args).noteFinalTranscript(t);
   },
   useLatestPartialAsFinal: (args) => c(args).useLatestPartialAsFinal(),
-  startDraft: (args) => c(args).startDraft(),
-  cancelDraft: (args) => c(args).cancelDraft(),
+  startDraft: (args) => c(args).replies.startDraft(),
+  cancelDraft: (args) => c(args).replies.cancelDraft(),
   switchLanguage: (args, p) => c(args).switchLanguage(p.to),
   finishCall: (args) => {
     const e = args.event;
@@ -128,8 +128,8 @@ const plainActions: { [K in Exclude<keyof ActionParams, 'queueGreeting' | 'sayRe
 const replyActor = fromCallback<{ type: 'HEDGE' }, CallContext | undefined>(({ input }) => {
   // `input` is always bound (withInvokeInput); its type allows none so the compiled invoke needs no function.
   if (!input) return undefined;
-  const reply: Reply | undefined = input.controller.startReply();
-  return () => input.controller.stopReply(reply);
+  const reply: Reply | undefined = input.controller.replies.startReply();
+  return () => input.controller.replies.stopReply(reply);
 });
 
 /**
@@ -151,27 +151,27 @@ export function createCallMachine(compiled: CompiledAgent): AnyStateMachine {
     replyWatchdogMs: fixed.replyWatchdogMs ?? 7000,
     speechStallMs: stallMs,
     endpointDelayMs: ({ context }) => endpointDelay(context.controller),
-    firstTokenTimeoutMs: ({ context }) => context.controller.firstTokenTimeoutMs(),
+    firstTokenTimeoutMs: ({ context }) => context.controller.replies.firstTokenTimeoutMs(),
     callerSilenceMs: ({ context }) => context.controller.callerSilenceDelayMs(),
-    playedTimeoutMs: ({ context }) => context.controller.playedTimeoutMs(playedMarginMs),
+    playedTimeoutMs: ({ context }) => context.controller.replies.playedTimeoutMs(playedMarginMs),
   };
   return setup({
     types: { context: {} as CallContext, events: {} as MachineEvent, input: {} as CallContext },
     guards,
     actions: {
       ...plainActions,
-      abandonStalledReply: (args: Args) => c(args).abandonStalledReply(stallMs),
+      abandonStalledReply: (args: Args) => c(args).replies.abandonStalledReply(stallMs),
       // These raise an event in the same macrostep: `AGENT.SAY` takes the agent region into `responding`.
       queueGreeting: enqueueActions(({ context, enqueue }) => {
-        context.controller.queueGreeting();
+        context.controller.replies.queueGreeting();
         enqueue.raise({ type: 'AGENT.SAY' });
       }),
       sayReprompt: enqueueActions(({ context, enqueue }) => {
-        context.controller.queueFixed('reprompt');
+        context.controller.replies.queueFixed('reprompt');
         enqueue.raise({ type: 'AGENT.SAY' });
       }),
       sayGoodbyeAndHangUp: enqueueActions(({ context, enqueue }) => {
-        context.controller.queueFixed('goodbye');
+        context.controller.replies.queueFixed('goodbye');
         enqueue.raise({ type: 'AGENT.SAY' });
       }),
       commitTurn: enqueueActions(({ context, enqueue }) => {
@@ -181,7 +181,7 @@ export function createCallMachine(compiled: CompiledAgent): AnyStateMachine {
         enqueue.raise({ type: 'TURN.COMMIT' });
       }),
       hangUpAfterReply: enqueueActions(({ context, enqueue }) => {
-        enqueue.raise({ type: 'CALL.HANGUP', reason: context.controller.hangUpReason() });
+        enqueue.raise({ type: 'CALL.HANGUP', reason: context.controller.replies.hangUpReason() });
       }),
     },
     actors: { reply: replyActor },
