@@ -7,7 +7,7 @@ import {
   ScaffoldError,
   type ScaffoldResult,
   type TemplateInfo,
-} from '../runtime/project/scaffold.js';
+} from '../runtime/index.js';
 import { CliError, EXIT, type CliIO } from './io.js';
 
 interface InitOptions {
@@ -22,11 +22,11 @@ interface InitOptions {
 export function registerInit(program: Command, io: CliIO, setExitCode: (code: number) => void): void {
   program
     .command('init')
-    .description('Create a voiceagent project: voiceagent.yaml, an agent, example test scenarios, schemas and .gitignore.')
+    .description('Create a voiceagent project: voiceagent.yaml, an agent, example test scenarios, schemas, package.json and .gitignore.')
     .argument('[dir]', 'folder to create the project in (created if missing)', '.')
     .option('-t, --template <name>', 'template to start from (see --list)', DEFAULT_TEMPLATE)
     .option('-n, --name <agent>', "name of the agent to create (default: the template's agent name)")
-    .option('-f, --force', 'overwrite files that already exist')
+    .option('-f, --force', 'overwrite files that already exist (except package.json, which is never overwritten)')
     .option('--json', 'print a machine-readable JSON result on stdout instead of text')
     .option('--list', 'list the available templates and exit')
     .addHelpText(
@@ -36,7 +36,9 @@ Templates: ${listTemplates()
         .map((t) => t.name)
         .join(', ')} (descriptions: voiceagent init --list).
 Existing files are never overwritten without --force: if any would be, nothing is written.
-The project gets copies of the JSON Schemas in schemas/, so editors complete and check the YAML.
+An existing package.json is left as it is, even with --force; add voiceagent to it with npm install --save-dev.
+The project gets copies of the JSON Schemas in schemas/, so editors complete and check the YAML, and a
+package.json with voiceagent as a dev dependency, so \`npm install\` brings in the CLI.
 
 Exit codes: 0 created, 1 refused because files already exist, 2 usage or I/O error.
 
@@ -96,10 +98,20 @@ function printCreated(result: ScaffoldResult, io: CliIO): void {
   out(`Created a voiceagent project in ${where} from the \`${result.template}\` template:`);
   for (const file of result.files) out(`  ${file.status.padEnd(11)} ${file.path}`);
   out();
+  const install = `npm install --save-dev voiceagent@${result.voiceagentRange}`;
+  const kept = result.files.some((file) => file.path === 'package.json' && file.status === 'kept');
+  const steps: [command: string, what: string][] = [
+    kept
+      ? [install, 'package.json already existed and was left unchanged: add voiceagent to it (unless it lists it already)']
+      : ['npm install', `install voiceagent ${result.voiceagentRange} (a dev dependency in package.json)`],
+    ['npx voiceagent validate .', 'check voiceagent.yaml, the agents and the scenarios (no API keys needed)'],
+    ['npx voiceagent test', 'run the simulated calls in scenarios/ on the offline model (no API keys needed)'],
+  ];
+  const width = Math.max(...steps.map(([command]) => command.length));
   out('Next steps:');
   if (where !== '.') out(`  cd ${where}`);
-  out('  voiceagent validate     check the agents in agents/ (no API keys needed)');
-  out('  voiceagent test         run the simulated calls in scenarios/ on the offline model (no API keys needed)');
+  for (const [command, what] of steps) out(`  ${command.padEnd(width)}  ${what}`);
+  if (!kept) out('(`npm run validate` and `npm test` run the same checks.)');
   out(`Edit agents/${result.agentName}.yaml: editors with the YAML language server complete and check it against schemas/.`);
   if (result.envVars.length) {
     out();

@@ -8,9 +8,31 @@ export interface CliIO {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-/** The real process's streams and folder. */
+/**
+ * The real process's streams and folder. Output to a reader that has gone away (`voiceagent validate | head`)
+ * is dropped quietly instead of crashing with an EPIPE stack trace.
+ */
 export function processIO(): CliIO {
+  endQuietlyOnBrokenPipe(process.stdout);
+  endQuietlyOnBrokenPipe(process.stderr);
   return { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
+}
+
+const guarded = new WeakSet<NodeJS.WriteStream>();
+
+/**
+ * When the reader of a pipe exits early (`| head`), the next write fails with EPIPE, which Node raises as an
+ * unhandled `error` event: a stack trace after the output the user asked for. The reader has what it wanted, so
+ * the rest of the output is dropped (the stream is closed by then, later writes go nowhere) and the command runs
+ * to its end and exits with its own code, which a shell with `set -o pipefail` still reports. Other stream
+ * errors are rethrown, as if there were no listener.
+ */
+function endQuietlyOnBrokenPipe(stream: NodeJS.WriteStream): void {
+  if (guarded.has(stream)) return;
+  guarded.add(stream);
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
 }
 
 /** Exit codes shared by every command. */

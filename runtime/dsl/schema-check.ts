@@ -3,6 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import { didYouMean } from '../util/did-you-mean.js';
 import { readPackageJson } from '../util/package-root.js';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
+import { misspelledEnvReference } from './env-reference.js';
 import { dottedPath, type DocPath, type YamlSource } from './yaml-source.js';
 
 export { dottedPath };
@@ -37,9 +38,10 @@ export function schemaValidator(name: SchemaName): ValidateFunction {
 export function checkAgainstSchema(name: SchemaName, data: unknown, source: YamlSource): Diagnostic[] {
   const validate = schemaValidator(name);
   if (validate(data)) return [];
-  const errors = pruneUnionNoise(validate.errors ?? []);
+  const choices = explainChoices(validate.errors ?? [], source);
+  const errors = pruneUnionNoise(choices.errors);
   const seen = new Set<string>();
-  const out: Diagnostic[] = [];
+  const out: Diagnostic[] = [...choices.diagnostics];
   for (const error of errors) {
     // ajv reports a bad map key twice: the inner failure (carrying `propertyName`) and a bare `propertyNames`.
     if (error.keyword === 'propertyNames') continue;
@@ -61,6 +63,49 @@ export function pointerToPath(pointer: string): (string | number)[] {
     .split('/')
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+/**
+ * The keys of a `oneOf` whose every branch only requires one key: "exactly one of these keys", as in a scenario
+ * step (`say`, `noise`, `pauseMs` or `hangup`). Undefined for any other union.
+ */
+function exactlyOneOfKeys(error: ErrorObject): string[] | undefined {
+  if (error.keyword !== 'oneOf' || !Array.isArray(error.schema)) return undefined;
+  const keys = (error.schema as { required?: unknown }[]).map((branch) => (Array.isArray(branch.required) && branch.required.length === 1 ? branch.required[0] : undefined));
+  return keys.every((key): key is string => typeof key === 'string') ? keys : undefined;
+}
+
+/**
+ * ajv reports an "exactly one of these keys" union as its branches' `required` errors: four "missing `say`,
+ * `noise`..." for a step with none, and a misleading "missing `noise`" for a step with both `say` and `pauseMs`.
+ * Replace them with one diagnostic that says the rule, at the second action when there are several. A step whose
+ * only key is a typo (`sya:`) gets nothing here: its unknown-key diagnostic with "did you mean `say`?" says it.
+ */
+function explainChoices(errors: readonly ErrorObject[], source: YamlSource): { errors: ErrorObject[]; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const explained = new Set<string>();
+  for (const error of errors) {
+    const keys = exactlyOneOfKeys(error);
+    const value = error.data;
+    if (!keys || value === null || typeof value !== 'object' || Array.isArray(value)) continue;
+    explained.add(error.schemaPath);
+    const path = pointerToPath(error.instancePath);
+    const field = dottedPath(path) || 'the file';
+    const rule = `exactly one of ${keys.join(', ')}`;
+    // In the file's order, so the diagnostic points at the action written second.
+    const present = Object.keys(value).filter((key) => keys.includes(key));
+    const base = { file: source.file, severity: 'error' as const, path: dottedPath(path) };
+    if (present.length >= 2) {
+      const quoted = present.map((key) => `\`${key}\``);
+      const listed = `${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}`;
+      diagnostics.push({ ...base, ...source.keyAt([...path, present[1]!]), code: 'conflict', message: `\`${field}\` has ${present.length} actions, ${listed}; a step takes ${rule}`, hint: 'split it into one step per action, in the order they should happen' });
+    } else if (present.length === 0 && !errors.some((e) => e.keyword === 'additionalProperties' && e.instancePath === error.instancePath)) {
+      diagnostics.push({ ...base, ...source.keyAt(path), code: 'required', message: `\`${field}\` has no action; a step takes ${rule}`, hint: `add one, e.g. \`${keys[0]}: ...\`` });
+    }
+  }
+  if (explained.size === 0) return { errors: [...errors], diagnostics };
+  const isExplained = (e: ErrorObject) => [...explained].some((p) => e.schemaPath === p || e.schemaPath.startsWith(`${p}/`));
+  return { errors: errors.filter((e) => !isExplained(e)), diagnostics };
 }
 
 /**
@@ -199,6 +244,11 @@ function toDiagnostic(error: ErrorObject, source: YamlSource): Diagnostic {
       return patternDiagnostic(path, field, error, at);
     case 'format':
       return at(path, 'format', `\`${field}\` must be a valid ${String(params.format).toUpperCase()}, got ${describe(error.data)}`, params.format === 'uri' ? 'write a full URL with its scheme, e.g. `http://127.0.0.1:11434/v1`' : undefined);
+    case 'dependentRequired': {
+      const property = String(params.property);
+      const missing = String(params.missingProperty);
+      return { ...at([...path, property], 'required', `\`${dottedPath([...path, property])}\` goes only with \`${missing}\`, which \`${field}\` does not have`, `add \`${missing}\` or remove \`${property}\``), ...source.keyAt([...path, property]) };
+    }
     case 'anyOf':
       return at(path, 'type', `\`${field}\` must be a text or a mapping of language code to text, got ${describe(error.data)}`);
     default:
@@ -234,8 +284,13 @@ function patternDiagnostic(
 ): Diagnostic {
   const pattern = String((error.params as { pattern: string }).pattern);
   if (pattern.includes('env:')) {
-    // `OPENAI_API_KEY`, `$OPENAI_API_KEY` or `${OPENAI_API_KEY}`: the variable is right, only the wrapper is missing.
-    const variable = typeof error.data === 'string' ? /^\$?\{?(?:env:)?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(error.data)?.[1] : undefined;
+    const misspelled = typeof error.data === 'string' ? misspelledEnvReference(error.data) : undefined;
+    if (misspelled?.style === 'shell') {
+      // `${OPENAI_API_KEY}` works in a shell or a CI file; in YAML it is just text, and would be sent as the key.
+      return at(path, 'pattern', `\`${field}\` is written \`${String(error.data).trim()}\`, shell syntax, which voiceagent does not expand; environment references are written \`\${env:NAME}\``, `write \`\${env:${misspelled.variable}}\``);
+    }
+    // `OPENAI_API_KEY`, `${ENV:OPENAI_API_KEY}`, `${env.OPENAI_API_KEY}`: the variable is right, only the wrapper is wrong.
+    const variable = misspelled?.variable ?? (typeof error.data === 'string' ? /^([A-Za-z_][A-Za-z0-9_]*)$/.exec(error.data.trim())?.[1] : undefined);
     const hint = variable
       ? `write \`\${env:${variable}}\``
       : 'keep keys out of git: write `${env:OPENAI_API_KEY}` and set the variable where the agent runs';

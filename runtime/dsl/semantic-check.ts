@@ -1,8 +1,9 @@
 import { didYouMean } from '../util/did-you-mean.js';
 import { readPackageJson } from '../util/package-root.js';
-import { isLiveTranscriptionModel } from '../providers/openai/transcription-models.js';
+import { isLiveTranscriptionModel } from './transcription-models.js';
 import { REALTIME_PROFILE } from './agent-spec.js';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
+import { misspelledEnvReference } from './env-reference.js';
 import { dottedPath } from './schema-check.js';
 import type { DocPath, YamlSource } from './yaml-source.js';
 
@@ -294,6 +295,9 @@ function checkLiteralSecrets(node: unknown, path: (string | number)[], report: R
     // An all-caps word is a variable name missing its `${env:...}`: not a leak, and the schema says how to write it.
     const variableName = /^[A-Z][A-Z0-9_]*$/.test(node);
     const keyShaped = KEY_SHAPES.some((re) => re.test(node));
+    // `${OPENAI_API_KEY}` (shell syntax) or `${ENV:...}` names a variable too; the schema's `${env:...}` pattern
+    // error says how to write it, which helps more than calling it a leaked key.
+    if (!keyShaped && credentialField && misspelledEnvReference(node)) return;
     if (!keyShaped && !(credentialField && !variableName && node.length >= 16 && !/\s/.test(node))) return;
     const variable = envVariableFor(path, node, root);
     const where = `\`${dottedPath(path)}\``;

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { didYouMean } from '../util/did-you-mean.js';
 import { packageRoot } from '../util/package-root.js';
+import { PACKAGE_MANIFEST, projectPackageJson, voiceagentRange } from './package-manifest.js';
 
 /** The template `voiceagent init` uses when none is named. */
 export const DEFAULT_TEMPLATE = 'receptionist';
@@ -47,8 +48,11 @@ export interface ScaffoldOptions {
 export interface ScaffoldFile {
   /** Relative path with `/` separators, e.g. `agents/receptionist.yaml`. */
   readonly path: string;
-  /** `created`: new file; `overwritten`: existed and `force` was set; `skipped`: not written because the scaffold was refused. */
-  readonly status: 'created' | 'overwritten' | 'skipped';
+  /**
+   * `created`: new file; `overwritten`: existed and `force` was set; `skipped`: not written because the scaffold
+   * was refused; `kept`: an existing `package.json`, left as it is (never overwritten, not even with `force`).
+   */
+  readonly status: 'created' | 'overwritten' | 'skipped' | 'kept';
   /** The file existed before this run. */
   readonly existed: boolean;
 }
@@ -63,8 +67,10 @@ export interface ScaffoldResult {
   readonly agentName: string;
   /** Every target file, in the order written. */
   readonly files: readonly ScaffoldFile[];
-  /** Target files that already existed (relative paths). */
+  /** Target files that already existed and stopped the scaffold without `force` (relative paths; never `package.json`). */
   readonly existing: readonly string[];
+  /** The voiceagent version range the project's `package.json` depends on (or should, when it was kept), e.g. `^0.1.0`. */
+  readonly voiceagentRange: string;
   /** Environment variables the scaffolded files refer to as `${env:NAME}` (needed for real calls and deploys). */
   readonly envVars: readonly string[];
 }
@@ -103,11 +109,12 @@ export function listTemplates(): TemplateInfo[] {
 
 /**
  * Scaffolds a project: `voiceagent.yaml`, `.gitignore`, `agents/<name>.yaml`, `scenarios/<name>/*.yaml` from the
- * template, and copies of the schemas in `schemas/`.
+ * template, copies of the schemas in `schemas/`, and a `package.json` with voiceagent as a dev dependency.
  *
  * Never overwrites without `force`: when any target file exists, nothing at all is written and the result lists
- * the existing files (`ok: false`). Throws {@link ScaffoldError} for an unknown template, a bad agent name, or a
- * target that is not a folder.
+ * the existing files (`ok: false`). An existing `package.json` is no conflict and is never overwritten: it is
+ * someone's Node project, so it is `kept` and the caller tells the user to add voiceagent to it. Throws
+ * {@link ScaffoldError} for an unknown template, a bad agent name, or a target that is not a folder.
  */
 export function scaffoldProject(options: ScaffoldOptions): ScaffoldResult {
   const template = options.template ?? DEFAULT_TEMPLATE;
@@ -123,16 +130,19 @@ export function scaffoldProject(options: ScaffoldOptions): ScaffoldResult {
     throw new ScaffoldError(`${dir} exists and is not a folder`, 'not-a-folder', 'choose a new or existing folder for the project');
   }
 
-  const planned = planFiles(join(templatesDir(), template), info.agent, agentName);
-  const existing = planned.filter((f) => exists(join(dir, f.path))).map((f) => f.path);
+  const planned = planFiles(join(templatesDir(), template), info.agent, agentName, dir);
+  const kept = planned.filter((f) => f.path === PACKAGE_MANIFEST && exists(join(dir, f.path))).map((f) => f.path);
+  const existing = planned.filter((f) => !kept.includes(f.path) && exists(join(dir, f.path))).map((f) => f.path);
   const force = options.force === true;
   const refused = existing.length > 0 && !force;
   const files: ScaffoldFile[] = planned.map((f) => {
+    if (kept.includes(f.path)) return { path: f.path, existed: true, status: 'kept' };
     const existed = existing.includes(f.path);
     return { path: f.path, existed, status: refused ? 'skipped' : existed ? 'overwritten' : 'created' };
   });
   if (!refused) {
     for (const file of planned) {
+      if (kept.includes(file.path)) continue;
       const target = join(dir, file.path);
       mkdirSync(dirname(target), { recursive: true });
       // `wx` guards the window between the existence check and the write: never clobber without force.
@@ -140,7 +150,7 @@ export function scaffoldProject(options: ScaffoldOptions): ScaffoldResult {
     }
   }
   const envVars = [...new Set(planned.filter((f) => f.path.endsWith('.yaml')).flatMap((f) => envRefs(f.content)))].sort();
-  return { ok: !refused, dir, template, agentName, files, existing, envVars };
+  return { ok: !refused, dir, template, agentName, files, existing, voiceagentRange: voiceagentRange(), envVars };
 }
 
 interface PlannedFile {
@@ -148,8 +158,8 @@ interface PlannedFile {
   readonly content: string;
 }
 
-/** The files a template produces, with the agent renamed when asked: project file first, schemas last. */
-function planFiles(templateDir: string, templateAgent: string, agentName: string): PlannedFile[] {
+/** The files a template produces, with the agent renamed when asked: project file and package.json first, schemas last. */
+function planFiles(templateDir: string, templateAgent: string, agentName: string, projectDir: string): PlannedFile[] {
   const out: PlannedFile[] = [];
   for (const path of walk(templateDir)) {
     const content = readFileSync(join(templateDir, path), 'utf8');
@@ -166,7 +176,8 @@ function planFiles(templateDir: string, templateAgent: string, agentName: string
       out.push({ path: target, content });
     }
   }
-  const rank = (p: string) => (p === 'voiceagent.yaml' ? 0 : p.startsWith('.') ? 1 : p.startsWith('agents/') ? 2 : 3);
+  out.push({ path: PACKAGE_MANIFEST, content: projectPackageJson(projectDir, agentName) });
+  const rank = (p: string) => (p === 'voiceagent.yaml' ? 0 : p === PACKAGE_MANIFEST ? 1 : p.startsWith('.') ? 2 : p.startsWith('agents/') ? 3 : 4);
   out.sort((a, b) => rank(a.path) - rank(b.path) || a.path.localeCompare(b.path));
   for (const schema of PROJECT_SCHEMAS) {
     out.push({ path: `schemas/${schema}`, content: readFileSync(join(packageRoot(), 'schemas', schema), 'utf8') });

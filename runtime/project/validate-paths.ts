@@ -1,13 +1,20 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { loadAgent, type AgentSpec, type Diagnostic } from '../dsl/index.js';
+import { checkScenarioFile } from '../dsl/scenario-file.js';
+import { findProjectFile, loadProject, PROJECT_FILE } from './load-project.js';
 
-/** The result of checking one agent file. */
+/** What a checked file is, and so which schema and rules it was checked against. */
+export type FileKind = 'agent' | 'project' | 'scenario';
+
+/** The result of checking one file. */
 export interface FileReport {
   /** Path as shown to the user (relative to the working folder when inside it). */
   readonly file: string;
+  /** What the file was checked as; absent for a path that could not be read. */
+  readonly kind?: FileKind;
   readonly ok: boolean;
-  /** Agent `name` when the file was valid. */
+  /** Agent `name` when the file was a valid agent. */
   readonly agent?: string;
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -15,9 +22,9 @@ export interface FileReport {
 /** The result of `voiceagent validate`, also its `--json` output. */
 export interface ValidationReport {
   readonly ok: boolean;
-  /** One entry per agent file, plus one per path that could not be read (with its `io-error` diagnostic). */
+  /** One entry per file checked, plus one per path that could not be read (with its `io-error` diagnostic). */
   readonly files: readonly FileReport[];
-  /** Counts over the agent files that were read; unreadable paths are counted in `ioErrors` only. */
+  /** Counts over the files that were read; unreadable paths are counted in `ioErrors` only. */
   readonly summary: { readonly files: number; readonly valid: number; readonly errors: number; readonly warnings: number };
   /** Paths that could not be read (missing, unreadable, or a folder without agent files). */
   readonly ioErrors: number;
@@ -26,7 +33,9 @@ export interface ValidationReport {
 const AGENT_FILE = /\.ya?ml$/i;
 
 /**
- * Validates agent files and folders (searched recursively for `*.yaml`/`*.yml`, in sorted order).
+ * Validates files and folders (searched recursively for `*.yaml`/`*.yml`, in sorted order), each as what it is
+ * (see `fileKind`): the project file `voiceagent.yaml` against the project schema, scenario files as
+ * `voiceagent test` reads them, every other file as an agent. So `validate .` checks a whole project.
  * Never throws: unreadable paths become `io-error` diagnostics.
  */
 export function validatePaths(paths: readonly string[], options: { cwd: string }): ValidationReport {
@@ -34,7 +43,7 @@ export function validatePaths(paths: readonly string[], options: { cwd: string }
   return summarise(files, ioErrors);
 }
 
-/** The offline report, and the text and spec of every valid file (for the online checks). */
+/** The offline report, and the text and spec of every valid agent file (for the online checks). */
 export function collect(paths: readonly string[], options: { cwd: string }): { files: FileReport[]; ioErrors: number; sources: Map<string, { text: string; spec: AgentSpec }> } {
   const sources = new Map<string, { text: string; spec: AgentSpec }>();
   const files: FileReport[] = [];
@@ -48,6 +57,7 @@ export function collect(paths: readonly string[], options: { cwd: string }): { f
     ioErrors++;
     files.push({ file: shown, ok: false, diagnostics: [{ file: shown, line: 0, column: 0, severity: 'error', code: 'io-error', path: '', message, ...(hint ? { hint } : {}) }] });
   };
+  const projects = projectFolders();
   for (const given of paths) {
     const absolute = resolve(options.cwd, given);
     let found: string[];
@@ -60,7 +70,7 @@ export function collect(paths: readonly string[], options: { cwd: string }): { f
       continue;
     }
     if (found.length === 0) {
-      ioError(given, 'no agent files (*.yaml, *.yml) in this folder or its subfolders', 'pass the folder that holds your agents, e.g. `agents`');
+      ioError(given, 'no agent files (*.yaml, *.yml) in this folder or its subfolders', 'pass the folder that holds your agents, e.g. `agents`, or the project folder');
       continue;
     }
     for (const file of found) {
@@ -75,9 +85,16 @@ export function collect(paths: readonly string[], options: { cwd: string }): { f
         ioError(shown, `cannot read: ${(error as Error).message}`);
         continue;
       }
-      const loaded = loadAgent({ file: shown, text });
-      files.push({ file: shown, ok: loaded.ok, ...(loaded.ok ? { agent: loaded.spec.name } : {}), diagnostics: loaded.diagnostics });
-      if (loaded.ok) sources.set(shown, { text, spec: loaded.spec });
+      const kind = fileKind(file, text, projects(dirname(file)));
+      if (kind === 'agent') {
+        const loaded = loadAgent({ file: shown, text });
+        files.push({ file: shown, kind, ok: loaded.ok, ...(loaded.ok ? { agent: loaded.spec.name } : {}), diagnostics: loaded.diagnostics });
+        if (loaded.ok) sources.set(shown, { text, spec: loaded.spec });
+      } else {
+        // Read as `file` (its `agent:` is relative to it), reported as `shown` like every other diagnostic.
+        const checked = kind === 'project' ? loadProject({ file, text }) : checkScenarioFile({ file, text });
+        files.push({ file: shown, kind, ok: checked.ok, diagnostics: checked.diagnostics.map((d) => ({ ...d, file: shown })) });
+      }
     }
   }
   return { files, ioErrors, sources };
@@ -106,4 +123,49 @@ function listAgentFiles(dir: string): string[] {
     else if (AGENT_FILE.test(entry.name)) out.push(full);
   }
   return out;
+}
+
+/** The folders of a project: where its agents and its scenarios live. */
+interface ProjectFolders {
+  readonly agents: string;
+  readonly scenarios: string;
+}
+
+/**
+ * What a file is, decided in this order: the project file by its name; a file that says `kind: Scenario`; a
+ * file in the project's agents folder is an agent (so an agent with a stray `script:` is reported as a broken
+ * agent); a file in its scenarios folder is a scenario; elsewhere a top-level `script:` or `agent:`, keys no
+ * agent has, makes a scenario, and anything else is an agent.
+ */
+function fileKind(file: string, text: string, project?: ProjectFolders): FileKind {
+  if (basename(file) === PROJECT_FILE) return 'project';
+  if (/^kind:\s*["']?Scenario\b/m.test(text)) return 'scenario';
+  if (project && inside(file, project.agents)) return 'agent';
+  if (project && inside(file, project.scenarios)) return 'scenario';
+  return /^(?:script|agent)\s*:/m.test(text) ? 'scenario' : 'agent';
+}
+
+/** The folders of the project a folder belongs to (nearest `voiceagent.yaml` above), looked up once per folder. */
+function projectFolders(): (dir: string) => ProjectFolders | undefined {
+  const byDir = new Map<string, ProjectFolders | undefined>();
+  const byFile = new Map<string, ProjectFolders>();
+  return (dir) => {
+    if (byDir.has(dir)) return byDir.get(dir);
+    const file = findProjectFile(dir);
+    let folders = file ? byFile.get(file) : undefined;
+    if (file && !folders) {
+      const loaded = loadProject({ file });
+      const root = dirname(file);
+      // A broken project file is reported on its own; its folders fall back to the defaults meanwhile.
+      folders = loaded.ok ? { agents: loaded.dirs.agents, scenarios: loaded.dirs.scenarios } : { agents: join(root, 'agents'), scenarios: join(root, 'scenarios') };
+      byFile.set(file, folders);
+    }
+    byDir.set(dir, folders);
+    return folders;
+  };
+}
+
+function inside(file: string, dir: string): boolean {
+  const rel = relative(dir, file);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }

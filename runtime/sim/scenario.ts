@@ -1,8 +1,5 @@
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { sortDiagnostics, type Diagnostic } from '../dsl/diagnostics.js';
-import { checkAgainstSchema } from '../dsl/schema-check.js';
-import { readYamlMapping } from '../dsl/yaml-file.js';
+import type { Diagnostic } from '../dsl/diagnostics.js';
+import { checkScenarioFile } from '../dsl/scenario-file.js';
 
 /** When a script step starts (see `schemas/scenario.schema.json`). */
 export interface StepTiming {
@@ -77,41 +74,23 @@ interface RawScenario {
   expect: ScenarioExpectations;
 }
 
-const SCENARIO_FILE = { noun: 'scenario', example: '`apiVersion: voiceagent/v1`, `kind: Scenario`, `script: [...]`', hint: 'see docs/scenario-yaml.md or a file in scenarios/' };
-
 /**
  * Loads a scenario file: YAML with positions, `schemas/scenario.schema.json`, then the agent reference
- * (relative to the scenario file, or `agentOverride`) must exist. Never throws for bad input.
+ * (relative to the scenario file, or `agentOverride`) must exist (see `checkScenarioFile`, which `voiceagent
+ * validate` shares). Never throws for bad input.
  */
 export function loadScenario(input: { readonly file: string; readonly text?: string; readonly agentOverride?: string }): ScenarioLoadResult {
-  const { file } = input;
-  const read = readYamlMapping(input, SCENARIO_FILE);
-  if (!read.ok) return { ok: false, diagnostics: read.diagnostics };
-  const { source, diagnostics } = read;
-  diagnostics.push(...checkAgainstSchema('scenario', source.data, source));
-  const raw = source.data as RawScenario;
-  const agentFile = input.agentOverride ? resolve(input.agentOverride) : typeof raw.agent === 'string' ? resolve(dirname(file), raw.agent) : undefined;
-  if (agentFile && !existsSync(agentFile)) {
-    diagnostics.push({
-      file,
-      ...source.valueAt(['agent']),
-      severity: 'error',
-      code: 'reference',
-      path: 'agent',
-      message: `agent file not found: ${agentFile}`,
-      hint: 'the path is relative to the scenario file; or pass --agent FILE',
-    });
-  }
-  const sorted = sortDiagnostics(diagnostics);
-  if (sorted.some((d) => d.severity === 'error') || !agentFile) return { ok: false, diagnostics: sorted };
+  const checked = checkScenarioFile(input);
+  if (!checked.ok) return checked;
+  const raw = checked.data as unknown as RawScenario;
   return {
     ok: true,
-    diagnostics: sorted,
+    diagnostics: checked.diagnostics,
     scenario: {
-      file,
+      file: input.file,
       name: raw.name,
       ...(raw.description ? { description: raw.description } : {}),
-      agentFile,
+      agentFile: checked.agentFile,
       caller: raw.caller,
       channel: raw.channel,
       script: raw.script.map(toStep),

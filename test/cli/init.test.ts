@@ -11,6 +11,7 @@ import { parseYamlSource } from '../../runtime/dsl/yaml-source.js';
 import { loadProject } from '../../runtime/project/load-project.js';
 import { listTemplates, type ScaffoldResult } from '../../runtime/project/scaffold.js';
 import { validatePaths } from '../../runtime/project/validate-paths.js';
+import { packageRoot } from '../../runtime/util/package-root.js';
 
 interface Captured extends CliIO {
   out(): string;
@@ -81,11 +82,11 @@ describe('voiceagent init', () => {
       expect(io.err()).toBe('');
       expect(code).toBe(0);
       const dir = join(cwd, 'project');
-      for (const file of ['voiceagent.yaml', '.gitignore', `agents/${template}.yaml`, 'schemas/agent.schema.json', 'schemas/scenario.schema.json', 'schemas/project.schema.json']) {
+      for (const file of ['voiceagent.yaml', 'package.json', '.gitignore', `agents/${template}.yaml`, 'schemas/agent.schema.json', 'schemas/scenario.schema.json', 'schemas/project.schema.json']) {
         expect(existsSync(join(dir, file)), file).toBe(true);
       }
       expect(io.out()).toContain(`created     agents/${template}.yaml`);
-      expect(io.out()).toContain('voiceagent validate');
+      expect(io.out()).toContain('npx voiceagent validate .');
       expect(io.out()).toContain('cd project');
 
       const report = validatePaths(['agents'], { cwd: dir });
@@ -117,6 +118,55 @@ describe('voiceagent init', () => {
         expect(existsSync(join(cwd, path, '..', modeline![1]!)), `${path} -> ${modeline![1]}`).toBe(true);
       }
     });
+  });
+
+  // The printed next steps were `voiceagent validate` and `voiceagent test` in a folder with no package.json:
+  // no `npx voiceagent` to run there. The project now declares voiceagent itself, and every step it prints works.
+  it('writes a package.json with voiceagent as a dev dependency, and next steps that work in the new folder', async () => {
+    const cwd = freshDir();
+    const { code, io } = await init(cwd, 'my-agents');
+    expect(code).toBe(0);
+    const dir = join(cwd, 'my-agents');
+    const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+    expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))).toEqual({
+      name: 'my-agents',
+      private: true,
+      type: 'module',
+      scripts: { validate: 'voiceagent validate .', test: 'voiceagent test' },
+      devDependencies: { voiceagent: `^${version}` },
+    });
+    const out = io.out();
+    expect(out).toContain('created     package.json');
+    const steps = out.slice(out.indexOf('Next steps:')).split('\n');
+    expect(steps[1]).toBe('  cd my-agents');
+    expect(steps[2]).toMatch(new RegExp(`^  npm install +install voiceagent \\^${version.replace(/\./g, '\\.')} `));
+    const commands = steps.flatMap((line) => /^ {2}npx voiceagent (\S+(?: \S+)?) {2}/.exec(line)?.[1] ?? []);
+    expect(commands).toEqual(['validate .', 'test']);
+    for (const command of commands) {
+      const step = captureIO(dir);
+      expect(await run(['node', 'voiceagent', ...command.split(' ')], step), `voiceagent ${command}: ${step.err()}`).toBe(0);
+    }
+  }, 60_000);
+
+  it('keeps an existing package.json, even with --force, and says how to add voiceagent to it', async () => {
+    const cwd = freshDir();
+    writeFileSync(join(cwd, 'package.json'), '{ "name": "mine", "private": true }\n');
+    for (const args of [[], ['--force']]) {
+      const { code, io } = await init(cwd, '.', ...args);
+      expect(code).toBe(0);
+      expect(readFileSync(join(cwd, 'package.json'), 'utf8')).toBe('{ "name": "mine", "private": true }\n');
+      expect(io.out()).toContain('kept        package.json');
+      expect(io.out()).toMatch(/^ {2}npm install --save-dev voiceagent@\^\d+\.\d+\.\d+ +package\.json already existed and was left unchanged/m);
+    }
+    const { io } = await init(cwd, '.', '--json', '--force');
+    const result = JSON.parse(io.out()) as ScaffoldResult;
+    expect(result.files.find((f) => f.path === 'package.json')).toEqual({ path: 'package.json', existed: true, status: 'kept' });
+  });
+
+  it('never names the project package `voiceagent`, which npm would refuse to install voiceagent into', async () => {
+    const cwd = freshDir();
+    await init(cwd, 'voiceagent');
+    expect(JSON.parse(readFileSync(join(cwd, 'voiceagent', 'package.json'), 'utf8'))).toMatchObject({ name: 'voiceagent-project' });
   });
 
   it('refuses a second run without --force: exit 1, nothing changed, the existing files named', async () => {

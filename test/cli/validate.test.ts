@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.js';
 import { fakeIO } from './fake-io.js';
 import { loadAgent } from '../../runtime/dsl/index.js';
+import { scaffoldProject } from '../../runtime/project/scaffold.js';
 import type { ValidationReport } from '../../runtime/project/validate-paths.js';
 import { useProviderMocks } from '../mocks/provider-mocks.js';
 
@@ -35,7 +36,7 @@ describe('voiceagent validate', () => {
     const { code, stdout, stderr } = await validate('receptionist.yaml');
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    expect(stdout).toBe('receptionist.yaml: ok\n1 file checked: 1 valid, 0 errors, 0 warnings\n');
+    expect(stdout).toBe('receptionist.yaml: ok (agent)\n1 file checked: 1 valid, 0 errors, 0 warnings\n');
   });
 
   it('checks agents/ in the working folder when no path is given', async () => {
@@ -43,7 +44,7 @@ describe('voiceagent validate', () => {
     copyFileSync(RECEPTIONIST, join(dir, 'agents', 'receptionist.yaml'));
     const { code, stdout } = await validate();
     expect(code).toBe(0);
-    expect(stdout).toContain(`${join('agents', 'receptionist.yaml')}: ok`);
+    expect(stdout).toContain(`${join('agents', 'receptionist.yaml')}: ok (agent)`);
   });
 
   it('exits 1 and prints every problem as file:line:col: error: message', async () => {
@@ -56,13 +57,15 @@ describe('voiceagent validate', () => {
     const lines = stderr.split('\n').filter((line) => !line.startsWith('  hint: ') && line !== '');
     expect(lines).toEqual(expected.map((d) => `${fixture}:${d.line}:${d.column}: error: ${d.message}`));
     expect(stderr).toContain('  hint: did you mean `silero`?\n');
-    expect(stdout).toBe(`1 file checked: 0 valid, ${expected.length} errors, 0 warnings\n`);
+    expect(stdout).toBe(`${fixture}: ${expected.length} errors (agent)\n1 file checked: 0 valid, ${expected.length} errors, 0 warnings\n`);
   });
 
   it('reports every invalid fixture and exits 1', async () => {
     const { code, stderr, stdout } = await validate(FIXTURES);
     expect(code).toBe(1);
-    expect(stdout).toMatch(/^\d+ files checked: 0 valid, \d+ errors, 0 warnings\n$/);
+    expect(stdout).toMatch(/^\d+ files checked: 0 valid, \d+ errors, 0 warnings\n$/m);
+    expect(stdout).not.toContain(': ok');
+    expect(stdout).not.toMatch(/\((project|scenario)\)$/m);
     for (const name of ['01-yaml-bad-indentation.yaml', '24-fallback-cycle-two.yaml', '62-literal-secret-in-prompt.yaml']) {
       expect(stderr).toMatch(new RegExp(`${name.replace(/\./g, '\\.')}:\\d+:\\d+: error: `));
     }
@@ -73,7 +76,7 @@ describe('voiceagent validate', () => {
     write('b.yaml', 'apiVersion: voiceagent/v1\n');
     const { code, stdout, stderr } = await validate('a.yaml', 'b.yaml');
     expect(code).toBe(1);
-    expect(stdout).toContain('a.yaml: ok\n');
+    expect(stdout).toContain('a.yaml: ok (agent)\nb.yaml: 4 errors (agent)\n');
     expect(stderr).toContain('b.yaml:1:1: error: the file is missing the required key `name`\n');
   });
 
@@ -162,6 +165,69 @@ describe('voiceagent validate', () => {
   });
 });
 
+// A newcomer runs `voiceagent init`, then `voiceagent validate .` in the new folder: the project file and the
+// scenarios were reported as broken agents ("missing the required key `name`", "unknown key `script`"). Each
+// file must be checked as what it is, and the report must say which.
+describe('voiceagent validate . in a project', () => {
+  const project = () => scaffoldProject({ dir, template: 'receptionist' });
+
+  it('checks voiceagent.yaml as the project, scenarios as scenarios and the agent as an agent', async () => {
+    project();
+    const { code, stdout, stderr } = await validate('.');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('voiceagent.yaml: ok (project)\n');
+    expect(stdout).toContain(`${join('agents', 'receptionist.yaml')}: ok (agent)\n`);
+    expect(stdout).toContain(`${join('scenarios', 'receptionist', 'opening-hours.yaml')}: ok (scenario)\n`);
+    const report = JSON.parse((await validate('--json', '.')).stdout) as ValidationReport;
+    const kinds = report.files.map((f) => f.kind);
+    expect(kinds.filter((k) => k === 'project')).toHaveLength(1);
+    expect(kinds.filter((k) => k === 'agent')).toHaveLength(1);
+    expect(kinds.filter((k) => k === 'scenario').length).toBeGreaterThan(1);
+  });
+
+  it('reports a broken project file against the project schema', async () => {
+    project();
+    writeFileSync(join(dir, 'voiceagent.yaml'), 'apiVersion: voiceagent/v1\nagents: agents\ndefaultEnvironment: prod\n');
+    const { code, stdout, stderr } = await validate('voiceagent.yaml');
+    expect(code).toBe(1);
+    expect(stderr).toContain('voiceagent.yaml:3:21: error: `defaultEnvironment` names `prod`, which is not in `environments`');
+    expect(stderr).not.toContain('required key `name`');
+    expect(stdout).toContain('voiceagent.yaml: 1 error (project)\n');
+  });
+
+  it('checks a file in the scenarios folder as a scenario even without `kind: Scenario`', async () => {
+    project();
+    write('scenarios/receptionist/draft.yaml', 'apiVersion: voiceagent/v1\nname: draft\nagent: ../../agents/nobody.yaml\nscript:\n  - say: hi\n');
+    const { code, stdout, stderr } = await validate('scenarios');
+    expect(code).toBe(1);
+    const draft = join('scenarios', 'receptionist', 'draft.yaml');
+    expect(stderr).toContain(`${draft}:1:1: error: the file is missing the required key \`kind\``);
+    expect(stderr).toMatch(new RegExp(`${draft.replace(/[\\/.]/g, '\\$&')}:3:8: error: agent file not found: .*nobody\\.yaml`));
+    expect(stderr).not.toContain('unknown key `script`');
+    expect(stdout).toContain(`${draft}: 2 errors (scenario)\n`);
+  });
+
+  it('recognises a scenario outside any project by its content', async () => {
+    copyFileSync(RECEPTIONIST, join(dir, 'front-desk.yaml'));
+    write('call.yaml', 'apiVersion: voiceagent/v1\nkind: Scenario\nname: call\nagent: front-desk.yaml\nscript:\n  - say: hi\n');
+    const { code, stdout } = await validate('call.yaml', 'front-desk.yaml');
+    expect(code).toBe(0);
+    expect(stdout).toBe('call.yaml: ok (scenario)\nfront-desk.yaml: ok (agent)\n2 files checked: 2 valid, 0 errors, 0 warnings\n');
+  });
+
+  it('says a step takes exactly one action, at the second action', async () => {
+    project();
+    write('scenarios/receptionist/two-actions.yaml', 'apiVersion: voiceagent/v1\nkind: Scenario\nname: two-actions\nagent: ../../agents/receptionist.yaml\nscript:\n  - say: hi\n    pauseMs: 500\n');
+    const { code, stderr } = await validate('scenarios/receptionist/two-actions.yaml');
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `${join('scenarios', 'receptionist', 'two-actions.yaml')}:7:5: error: \`script[0]\` has 2 actions, \`say\` and \`pauseMs\`; a step takes exactly one of say, noise, pauseMs, hangup\n` +
+        '  hint: split it into one step per action, in the order they should happen\n',
+    );
+  });
+});
+
 describe('voiceagent validate --online', () => {
   const m = useProviderMocks();
 
@@ -194,7 +260,7 @@ prompt: { system: Be brief. }
     expect(m.openai.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/models']);
     expect(code).toBe(0);
     expect(stderr).toBe('checking agent.yaml online (1/1)\n');
-    expect(stdout).toBe('agent.yaml: ok\n1 file checked: 1 valid, 0 errors, 0 warnings\n');
+    expect(stdout).toBe('agent.yaml: ok (agent)\n1 file checked: 1 valid, 0 errors, 0 warnings\n');
   });
 
   it('exits 1 and prints a voice the account does not have at its file:line:col', async () => {
@@ -202,7 +268,7 @@ prompt: { system: Be brief. }
     const { code, stdout, stderr } = await validateOnline(KEYS, 'agent.yaml');
     expect(code).toBe(1);
     expect(stderr).toContain('agent.yaml:10:17: error: `voice.voices.en`: `Alice` is not a voice this ElevenLabs key can use\n  hint: `Alice` is the name of the voice `voice-a`: give its id\n');
-    expect(stdout).toBe('1 file checked: 0 valid, 1 error, 0 warnings\n');
+    expect(stdout).toBe('agent.yaml: 1 error (agent)\n1 file checked: 0 valid, 1 error, 0 warnings\n');
   });
 
   it('keeps stdout one JSON document with --json, and is silent but for problems with --quiet', async () => {

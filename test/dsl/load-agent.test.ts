@@ -169,6 +169,15 @@ describe('loadAgent problems', () => {
     expect(loadAgent({ file: 'a.yaml', text }).ok).toBe(true);
   });
 
+  it('tells how to write a near-miss reference, and still calls a key a key whatever wraps it', () => {
+    const near = (value: string) => loadAgent({ file: 'a.yaml', text: `${MINIMAL}secrets: { openai: '${value}' }\n` }).diagnostics;
+    for (const value of ['${OPENAI_API_KEY}', '$OPENAI_API_KEY', '${ENV:OPENAI_API_KEY}', '${env.OPENAI_API_KEY}', '${env:OPENAI_API_KEY']) {
+      expect(near(value), value).toEqual([expect.objectContaining({ code: 'pattern', line: 11, column: 20, hint: 'write `${env:OPENAI_API_KEY}`' })]);
+    }
+    const key = `sk-proj-${'a1B2'.repeat(8)}`;
+    expect(near(`\${${key}}`)).toEqual([expect.objectContaining({ code: 'literal-secret', line: 11 })]);
+  });
+
   it('never throws and always gives a position, whatever shape a field has', () => {
     const base = parse(readFileSync(join(AGENTS, 'receptionist.yaml'), 'utf8')) as Record<string, unknown>;
     // Nothing, and a list of mixed items: wrong almost everywhere, and the shapes the accessors must survive.

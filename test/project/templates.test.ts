@@ -1,14 +1,15 @@
 // The example agents in agents/ are what people read first and what `voiceagent init` scaffolds: they must
 // validate, and the template copies must not drift from them. Their scenarios are held to the scenario schema,
 // and the schema itself must reject the mistakes people will make when writing scripts.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadAgent } from '../../runtime/dsl/index.js';
 import { checkAgainstSchema } from '../../runtime/dsl/schema-check.js';
 import { parseYamlSource } from '../../runtime/dsl/yaml-source.js';
 import { loadProject } from '../../runtime/project/load-project.js';
-import { listTemplates } from '../../runtime/project/scaffold.js';
+import { listTemplates, scaffoldProject } from '../../runtime/project/scaffold.js';
 import { validatePaths } from '../../runtime/project/validate-paths.js';
 import { packageRoot } from '../../runtime/util/package-root.js';
 
@@ -85,6 +86,23 @@ describe.each(templates.map((t) => t.name))('templates/%s', (name) => {
     expect(result.diagnostics).toEqual([]);
   });
 
+  it('scaffolds a project that `validate .` accepts, each file checked as what it is', () => {
+    const target = mkdtempSync(join(tmpdir(), 'voiceagent-template-'));
+    try {
+      scaffoldProject({ dir: target, template: name });
+      const report = validatePaths(['.'], { cwd: target });
+      expect(report.files.flatMap((f) => f.diagnostics)).toEqual([]);
+      const kindOf = new Map(report.files.map((f) => [f.file, f.kind]));
+      expect(kindOf.get('voiceagent.yaml')).toBe('project');
+      expect(kindOf.get(join('agents', `${name}.yaml`))).toBe('agent');
+      const scenarios = readdirSync(join(dir, 'scenarios', name)).filter((f) => f.endsWith('.yaml'));
+      for (const file of scenarios) expect(kindOf.get(join('scenarios', name, file)), file).toBe('scenario');
+      expect(report.files).toHaveLength(2 + scenarios.length);
+    } finally {
+      rmSync(target, { recursive: true, force: true });
+    }
+  });
+
   it('has scenarios that match the scenario schema and name an existing agent', () => {
     const scenarios = join(dir, 'scenarios', name);
     for (const file of readdirSync(scenarios).filter((f) => f.endsWith('.yaml'))) {
@@ -115,15 +133,25 @@ describe('scenario schema', () => {
     expect(data.channel).toEqual({ codec: 'pcmu', packetLossPct: 0 });
   });
 
-  it('requires exactly one action per step', () => {
-    expect(check(`${header}script:\n  - say: hi\n    hangup: true\n`).diagnostics).not.toEqual([]);
-    expect(check(`${header}script:\n  - when: { agentSpeaking: true }\n`).diagnostics).not.toEqual([]);
-    expect(check(`${header}script:\n  - pauseMs: 500\n    language: fr\n`).diagnostics).not.toEqual([]);
+  it('requires exactly one action per step, and says so once, where the second action is', () => {
+    const rule = 'a step takes exactly one of say, noise, pauseMs, hangup';
+    // ajv alone said "`script[0]` is missing the required key `noise`" here: true of one branch, useless to a reader.
+    expect(check(`${header}script:\n  - say: hi\n    pauseMs: 500\n`).diagnostics).toEqual([
+      expect.objectContaining({ line: 7, column: 5, code: 'conflict', path: 'script[0]', message: `\`script[0]\` has 2 actions, \`say\` and \`pauseMs\`; ${rule}` }),
+    ]);
+    expect(check(`${header}script:\n  - say: hi\n    hangup: true\n`).diagnostics).toEqual([expect.objectContaining({ line: 7, column: 5, message: expect.stringContaining(rule) })]);
+    expect(check(`${header}script:\n  - when: { agentSpeaking: true }\n`).diagnostics).toEqual([
+      expect.objectContaining({ line: 6, column: 5, code: 'required', message: `\`script[0]\` has no action; ${rule}` }),
+    ]);
+    expect(check(`${header}script:\n  - pauseMs: 500\n    language: fr\n`).diagnostics).toEqual([
+      expect.objectContaining({ line: 7, column: 5, message: '`script[0].language` goes only with `say`, which `script[0]` does not have' }),
+    ]);
   });
 
   it('rejects unknown keys with a did-you-mean and out-of-range values', () => {
     const typo = check(`${header}script:\n  - sya: hi\n`).diagnostics;
-    expect(typo).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'unknown-key', line: 6, hint: 'did you mean `say`?' })]));
+    // Only the typo: a "no action" on top would send the reader looking for a missing line.
+    expect(typo).toEqual([expect.objectContaining({ code: 'unknown-key', line: 6, hint: 'did you mean `say`?' })]);
     const range = check(`${header}channel: { packetLossPct: 80, noise: { type: brown } }\nscript:\n  - say: hi\n`).diagnostics;
     expect(range.map((d) => d.code).sort()).toEqual(['enum', 'range']);
   });
