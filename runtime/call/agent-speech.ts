@@ -1,6 +1,7 @@
 import type { Playout, TimedWord } from '../audio/playout.js';
 import type { CallProviders } from '../providers/call-providers.js';
 import type { Conversation, ConversationEntry } from './conversation.js';
+import type { CallEventBody } from './events.js';
 import { cutToHeard, type CutBy } from './heard-cut.js';
 import { Reply, type ReplyHooks, type ReplyPlan } from './reply.js';
 
@@ -28,12 +29,20 @@ export class AgentSpeech {
   private entry: ConversationEntry | undefined;
   private cutAtMs: number | undefined;
   private lastReplyText: string | undefined;
+  private id = 0;
 
   constructor(
     readonly playout: Playout,
     private readonly conversation: Conversation,
     private readonly providers: CallProviders,
+    private readonly emit: (event: CallEventBody) => void,
+    private readonly now: () => number,
   ) {}
+
+  /** Id of the current (or last) utterance, as in its events. */
+  get utteranceId(): number {
+    return this.id;
+  }
 
   /** The reply under way, if any. */
   get current(): Reply | undefined {
@@ -51,9 +60,11 @@ export class AgentSpeech {
   }
 
   /** Starts a reply on `plan`: a fresh utterance in playout and an empty assistant entry that fills as it speaks. */
-  begin(plan: ReplyPlan, voice: VoiceChoice, atMs: number, hooks: ReplyHooks): Reply {
-    this.playout.begin();
+  begin(plan: ReplyPlan, voice: VoiceChoice, atMs: number, hooks: ReplyHooks, turnIndex?: number): Reply {
+    this.id = this.playout.begin();
     this.cutAtMs = undefined;
+    const purpose = plan.kind === 'llm' ? 'reply' : plan.purpose;
+    this.emit({ type: 'agent.utterance', atMs, utteranceId: this.id, purpose, ...(turnIndex !== undefined && plan.kind === 'llm' ? { turnIndex } : {}) });
     const entry = this.conversation.addAssistant('', voice.language, atMs);
     this.entry = entry;
     const reply = new Reply(plan, { tts: this.providers.tts, ...voice }, {
@@ -100,7 +111,7 @@ export class AgentSpeech {
     if (!entry) return;
     const fullText = this.reply?.text ?? entry.text;
     const heardMs = this.cutAtMs ?? this.playout.heardPositionMs();
-    cutToHeard(entry, { fullText, heardText: this.playout.heardPrefix(fullText, heardMs), cutBy });
+    this.cut(entry, { fullText, heardText: this.playout.heardPrefix(fullText, heardMs), cutBy }, heardMs);
     // Stop the reply before editing the model's history: a realtime model would otherwise go on writing into
     // the item being truncated or replaced (response.cancel first, then the edit). Leaving `responding`
     // cancels it again, harmlessly.
@@ -123,9 +134,16 @@ export class AgentSpeech {
   cutAtHangup(): boolean {
     if (!this.entry || !this.reply) return false;
     const fullText = this.reply.text;
-    const heardText = this.playout.heardPrefix(fullText, this.playout.heardPositionMs());
-    if (heardText.length < fullText.length) cutToHeard(this.entry, { fullText, heardText, cutBy: 'hangup' });
+    const heardMs = this.playout.heardPositionMs();
+    const heardText = this.playout.heardPrefix(fullText, heardMs);
+    if (heardText.length < fullText.length) this.cut(this.entry, { fullText, heardText, cutBy: 'hangup' }, heardMs);
     return true;
+  }
+
+  /** Cuts the entry to what was heard and tells observers. */
+  private cut(entry: ConversationEntry, cut: { readonly fullText: string; readonly heardText: string; readonly cutBy: CutBy }, heardMs: number): void {
+    cutToHeard(entry, cut);
+    this.emit({ type: 'agent.cut', atMs: this.now(), utteranceId: this.id, by: cut.cutBy, heardMs: Math.round(heardMs), heardText: cut.heardText, intendedText: cut.fullText });
   }
 
   /** What the caller heard of the current reply, and what it meant to say. */
@@ -147,6 +165,13 @@ export class AgentSpeech {
       if (index >= 0) this.conversation.entries.splice(index, 1);
     }
     this.entry = undefined;
+  }
+
+  /** Progress of the utterance being spoken, for meters; undefined when no reply is under way. */
+  progress(): { utteranceId: number; heardMs: number; heardChars: number; words: readonly TimedWord[] } | undefined {
+    if (!this.entry || !this.reply) return undefined;
+    const heardMs = this.playout.heardPositionMs();
+    return { utteranceId: this.id, heardMs, heardChars: this.playout.heardPrefix(this.reply.text, heardMs).length, words: this.playout.alignedWords };
   }
 
   /** The current (or last) agent utterance: text, aligned words and heard position. */

@@ -21,6 +21,7 @@ import { RecogniserLink } from './recogniser-link.js';
 import type { Reply } from './reply.js';
 import { ReplyPlanner } from './reply-planner.js';
 import { Replies } from './replies.js';
+import { isBackchannel } from './text-rules.js';
 import { TurnLedger } from './turn-ledger.js';
 
 /** Everything a call needs, injected. */
@@ -91,7 +92,7 @@ export class CallController {
     this.turns = new TurnLedger(this.record.turns, (event) => this.emit(event), () => this.now());
     this.planner = new ReplyPlanner(spec, providers, () => this.recogniser.degraded);
     this.silence = new CallerSilence(spec);
-    this.meters = new CallMeters((event) => this.emit(event), { heard: () => (this.speech.hasEntry ? { heardMs: this.playout.heardPositionMs(), words: this.playout.alignedWords } : undefined) });
+    this.meters = new CallMeters((event) => this.emit(event), { heard: () => this.speech.progress() });
     this.recogniser = new RecogniserLink(spec, providers.stt, providers.degradedStt, transport.sampleRate, {
       now: () => this.now(),
       onPartial: (t) => this.heardWords(t, false),
@@ -122,7 +123,7 @@ export class CallController {
       onStarved: () => this.send({ type: 'PLAYOUT.STARVED' }),
       onFed: () => this.send({ type: 'PLAYOUT.FED' }),
     });
-    this.speech = new AgentSpeech(this.playout, this.conversation, providers);
+    this.speech = new AgentSpeech(this.playout, this.conversation, providers, (event) => this.emit(event), () => this.now());
     this.replies = new Replies(this);
   }
 
@@ -187,8 +188,9 @@ export class CallController {
 
   private heardWords(t: Transcript, final: boolean): void {
     const words = t.words.map((w) => ({ text: w.text, confidence: w.confidence, stable: w.stable }));
-    this.emit({ type: 'transcript', atMs: this.now(), final, text: t.text, ...(t.language ? { language: t.language } : {}), words });
-    if (this.lateForDiscarded) return;
+    const late = this.lateForDiscarded;
+    this.emit({ type: 'transcript', atMs: this.now(), final, text: t.text, ...(t.language ? { language: t.language } : {}), words, ...(late ? { late } : {}) });
+    if (late) return;
     if (final) return this.send({ type: 'STT.FINAL', transcript: t });
     this.utterance.notePartial(t);
     this.send({ type: 'STT.PARTIAL', transcript: t });
@@ -209,6 +211,14 @@ export class CallController {
 
   get utteranceState(): Readonly<CallerUtterance> {
     return this.utterance;
+  }
+
+  /** The chart drops the caller's utterance without a turn (a backchannel, no words): observers are told why. */
+  dropUtterance(): void {
+    const text = (this.utterance.final?.text ?? this.utterance.partial?.text ?? '').trim();
+    const reason = text === '' ? 'no-words' : isBackchannel(text, this.spec.bargeIn.backchannels) ? 'backchannel' : 'not-a-turn';
+    this.emit({ type: 'caller.discarded', atMs: this.now(), reason, text });
+    this.discardUtterance();
   }
 
   /** Forgets the current utterance (noise, backchannel, committed). */
@@ -269,6 +279,7 @@ export class CallController {
     const turn = this.turns.current;
     if (turn) turn.outcome = 'interrupted';
     this.bargeIns.interrupted(reason, this.now(), this.speech.heard());
+    if (turn) this.emit({ type: 'turn', atMs: this.now(), record: turn });
   }
 
   // ---- turns ----------------------------------------------------------------------------------
@@ -327,7 +338,7 @@ export class CallController {
 
   noteFirstFrame(): void {
     this.turns.noteFirstFrame();
-    this.emit({ type: 'agent.audio', atMs: this.now(), started: true });
+    this.emit({ type: 'agent.audio', atMs: this.now(), utteranceId: this.speech.utteranceId, started: true });
   }
 
   recordFailure(source: FailureSource, error: { readonly message: string; readonly retryable: boolean }): void {
@@ -341,7 +352,7 @@ export class CallController {
     if (this.ended) return this.record;
     this.ended = true;
     // Hung up mid-utterance: keep what was heard.
-    if (this.speech.cutAtHangup()) this.turns.decide(this.turns.current, 'hangup');
+    if (this.speech.cutAtHangup()) this.turns.settle(this.turns.current, 'hangup');
     this.speech.cancel();
     this.planner.clear();
     this.playout.stop();

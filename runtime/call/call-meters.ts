@@ -8,8 +8,11 @@ const SILENCE_DB = -100;
 
 /** What the meters read of the agent's speech. */
 export interface HeardSource {
-  /** The current utterance's heard position (ms into it) and its aligned words; undefined when not speaking. */
-  heard(): { readonly heardMs: number; readonly words: readonly TimedWord[] } | undefined;
+  /**
+   * The current utterance: its id, heard position (ms into it), the characters of its text heard in full
+   * words, and its aligned words; undefined when the agent is not speaking.
+   */
+  heard(): { readonly utteranceId: number; readonly heardMs: number; readonly heardChars: number; readonly words: readonly TimedWord[] } | undefined;
 }
 
 /**
@@ -58,7 +61,7 @@ export class CallMeters {
     this.lastHeardMs = heard.heardMs;
     const index = wordAt(heard.words, heard.heardMs);
     const word = heard.words[index]?.text;
-    this.emit({ type: 'agent.heard', atMs, heardMs: Math.round(heard.heardMs), wordIndex: index, ...(word !== undefined ? { word } : {}) });
+    this.emit({ type: 'agent.heard', atMs, utteranceId: heard.utteranceId, heardMs: Math.round(heard.heardMs), heardChars: heard.heardChars, wordIndex: index, ...(word !== undefined ? { word } : {}) });
   }
 }
 

@@ -56,17 +56,29 @@ export type CallEventBody =
   | { readonly type: 'state'; readonly atMs: number; readonly states: readonly string[] }
   /** The caller started or stopped speaking (VAD, echo-gated). */
   | { readonly type: 'caller.speech'; readonly atMs: number; readonly speaking: boolean }
-  /** A partial or final transcript of the caller's current utterance, with its words' confidences. */
-  | { readonly type: 'transcript'; readonly atMs: number; readonly final: boolean; readonly text: string; readonly language?: string; readonly words: readonly EventWord[] }
-  /** The agent's reply text as it is generated. */
-  | { readonly type: 'agent.text'; readonly atMs: number; readonly delta: string }
-  /** The first frame of an agent utterance went out. */
-  | { readonly type: 'agent.audio'; readonly atMs: number; readonly started: boolean }
   /**
-   * How far the caller has heard the agent's current utterance (throttled): ms into it, and the word being
-   * heard (index into the utterance's words, and its text).
+   * A partial or final transcript of the caller's current utterance, with its words' confidences. `late`: the
+   * recogniser's words for speech already committed or discarded (they start no turn).
    */
-  | { readonly type: 'agent.heard'; readonly atMs: number; readonly heardMs: number; readonly wordIndex: number; readonly word?: string }
+  | { readonly type: 'transcript'; readonly atMs: number; readonly final: boolean; readonly text: string; readonly language?: string; readonly words: readonly EventWord[]; readonly late?: boolean }
+  /** The caller's speech was dropped without becoming a turn: a backchannel, noise with no words, words that were no turn. */
+  | { readonly type: 'caller.discarded'; readonly atMs: number; readonly reason: 'backchannel' | 'no-words' | 'not-a-turn'; readonly text: string }
+  /** The agent starts an utterance: what for, and for which turn (model replies). Its id is on every event about it. */
+  | { readonly type: 'agent.utterance'; readonly atMs: number; readonly utteranceId: number; readonly purpose: 'reply' | 'greeting' | 'reprompt' | 'goodbye' | 'unavailable'; readonly turnIndex?: number }
+  /** The agent's reply text as it is generated. */
+  | { readonly type: 'agent.text'; readonly atMs: number; readonly utteranceId: number; readonly delta: string }
+  /** The first frame of an agent utterance went out. */
+  | { readonly type: 'agent.audio'; readonly atMs: number; readonly utteranceId: number; readonly started: boolean }
+  /**
+   * How far the caller has heard the agent's current utterance (throttled): ms into it, the characters of its
+   * text heard in full words, and the word being heard (index into the utterance's words, and its text).
+   */
+  | { readonly type: 'agent.heard'; readonly atMs: number; readonly utteranceId: number; readonly heardMs: number; readonly heardChars: number; readonly wordIndex: number; readonly word?: string }
+  /**
+   * The agent's utterance was cut: the context keeps `heardText` (what the caller heard), not `intendedText`.
+   * `by`: the caller barging in, a failure mid-reply, or the call ending.
+   */
+  | { readonly type: 'agent.cut'; readonly atMs: number; readonly utteranceId: number; readonly by: 'caller' | 'failure' | 'hangup'; readonly heardMs: number; readonly heardText: string; readonly intendedText: string }
   /** Audio levels, dBFS (-100 for silence), throttled: the caller's line as received and the agent's audio as sent. */
   | { readonly type: 'levels'; readonly atMs: number; readonly inDb: number; readonly outDb: number }
   /** A barge-in attempt changed: onset paused playout, or it was decided. */

@@ -98,7 +98,7 @@ const plainActions: { [K in Exclude<keyof ActionParams, 'queueGreeting' | 'sayRe
   clearTransport: (args) => c(args).clearTransport(),
   truncateToHeard: (args) => c(args).truncateToHeard(),
   recordBargeIn: (args) => c(args).recordBargeIn(bargeInReason(c(args), args.event)),
-  discardUtterance: (args) => c(args).discardUtterance(),
+  discardUtterance: (args) => c(args).dropUtterance(),
   queueReply: (args) => c(args).replies.queueReply(),
   completeReply: (args) => c(args).replies.completeReply(),
   abandonReply: (args) => c(args).abandonReply(),

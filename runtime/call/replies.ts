@@ -102,7 +102,7 @@ export class Replies {
     if (this.call.playout.heardPositionMs() > 0) {
       this.call.truncateToHeard('caller');
       this.call.playout.flushTransport();
-      this.call.turns.decide(previous, 'interrupted');
+      this.call.turns.settle(previous, 'interrupted');
       // The caller's speech over the reply was too short to confirm as a barge-in, but it ended the reply all
       // the same: its attempt is decided here, or the call record would keep it pending.
       this.call.bargeIns.interrupted('a newer caller turn', this.call.now(), this.call.speech.heard());
@@ -136,7 +136,7 @@ export class Replies {
         this.call.turns.noteFirstToken(fromModel);
         this.call.send({ type: 'REPLY.FIRST_TOKEN', profile });
       },
-      onText: (delta) => this.call.emit({ type: 'agent.text', atMs: this.call.now(), delta }),
+      onText: (delta) => this.call.emit({ type: 'agent.text', atMs: this.call.now(), utteranceId: this.call.speech.utteranceId, delta }),
       onFirstAudio: () => {
         this.call.turns.noteFirstAudio(fromModel);
         // The chart hears of it right after this chunk is in playout (onAudio, next) and its first frame is on
@@ -147,7 +147,7 @@ export class Replies {
       onAudio: () => {},
       onSpeechDone: (hadAudio) => (hadAudio ? this.call.playout.complete() : this.call.send({ type: 'REPLY.ENDED_SILENT' })),
       onFailure: (error) => this.call.send({ type: 'REPLY.FAILED', error }),
-    });
+    }, this.call.turns.current?.index);
   }
 
   /** The `reply` actor stopped (state left): cancel whatever is still running. */

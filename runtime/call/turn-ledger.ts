@@ -76,6 +76,13 @@ export class TurnLedger {
     if (turn && !turn.outcome) turn.outcome = outcome;
   }
 
+  /** Sets the outcome unless one is decided already, and reports the turn when it did (its reply is over). */
+  settle(turn: TurnRecord | undefined, outcome: NonNullable<TurnRecord['outcome']>): void {
+    if (!turn || turn.outcome) return;
+    turn.outcome = outcome;
+    this.emit({ type: 'turn', atMs: this.now(), record: turn });
+  }
+
   /** The reply was played to its end: the turn is answered (unless decided otherwise), reported, and closed. */
   complete(fallbackUsed: boolean): void {
     const turn = this.turn;

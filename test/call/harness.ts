@@ -19,10 +19,13 @@ import {
   flushMicrotasks,
   type FakeLlmOptions,
   type FakeTtsOptions,
+  type RecordingTransport,
+  type RecordingTransportOptions,
   type ScriptedUtterance,
 } from '../../runtime/testing.js';
 import type { LanguageModel } from '../../runtime/providers/types.js';
-import { createSimulatedClock } from '../../runtime/util/clock.js';
+import type { CallTransport } from '../../runtime/transports/types.js';
+import { createSimulatedClock, type SimulatedClock } from '../../runtime/util/clock.js';
 
 const SAMPLE_RATE = 8000;
 const FRAME = SAMPLE_RATE / 50;
@@ -64,6 +67,20 @@ export interface HarnessOptions {
   readonly sttSpeechEventsDelayMs?: number;
   /** Give the call a second scripted recogniser as `degradedStt` (dualplex `degradeTo`). */
   readonly degradedStt?: boolean;
+  /**
+   * Per-profile language models used instead of the fake LLM (a model that stalls mid-stream, ...), built on
+   * the harness clock. `h.llm(profile)` does not see their requests.
+   */
+  readonly languageModels?: Readonly<Record<string, (clock: SimulatedClock) => LanguageModel>>;
+  /** The recording transport's far end reports every mark played and the call trusts it (`reportsPlayback`). Default: false. */
+  readonly reportsPlayback?: boolean;
+  /** What the recording transport's far end says at its start (`createRecordingTransport({ startInfo })`). */
+  readonly startInfo?: RecordingTransportOptions['startInfo'];
+  /**
+   * A transport put between the call and the recording transport (one that loses played reports, one that
+   * taps them). `h.transport` stays the recording transport, so what was sent is still asserted there.
+   */
+  readonly wrapTransport?: (transport: RecordingTransport) => CallTransport;
 }
 
 /** Creates a call with fakes and returns the controls a scenario needs. */
@@ -78,7 +95,13 @@ export function createHarness(options: HarnessOptions = {}) {
   const degradedStt = options.degradedStt ? createScriptedStt({ id: 'degraded-stt' }) : undefined;
   const tts = createFakeTts({ clock, ...options.tts });
   const llms = new Map<string, ReturnType<typeof createFakeLlm>>();
+  const customLlms = new Map<string, LanguageModel>();
   const llmFor = (profile: string): LanguageModel => {
+    const custom = options.languageModels?.[profile];
+    if (custom) {
+      if (!customLlms.has(profile)) customLlms.set(profile, custom(clock));
+      return customLlms.get(profile)!;
+    }
     let llm = llms.get(profile);
     if (!llm) {
       llm = createFakeLlm({ clock, id: `fake-${profile}`, replies: [], defaultReply: 'Okay.', ...options.llm, ...options.llmByProfile?.[profile] });
@@ -86,12 +109,19 @@ export function createHarness(options: HarnessOptions = {}) {
     }
     return llm;
   };
-  const transport = createRecordingTransport({ clock, sampleRate: SAMPLE_RATE, playoutDelayMs: options.playoutDelayMs ?? 0 });
+  const transport = createRecordingTransport({
+    clock,
+    sampleRate: SAMPLE_RATE,
+    playoutDelayMs: options.playoutDelayMs ?? 0,
+    ...(options.reportsPlayback !== undefined ? { reportsPlayback: options.reportsPlayback } : {}),
+    ...(options.startInfo ? { startInfo: options.startInfo } : {}),
+  });
+  const callTransport: CallTransport = options.wrapTransport ? options.wrapTransport(transport) : transport;
   const agent = prepareAgent(spec);
-  const session: CallSession = createCallSession({ agent, providers: { stt, tts, llm: llmFor, vad: createEnergyVad(), ...(degradedStt ? { degradedStt } : {}) }, transport, clock });
+  const session: CallSession = createCallSession({ agent, providers: { stt, tts, llm: llmFor, vad: createEnergyVad(), ...(degradedStt ? { degradedStt } : {}) }, transport: callTransport, clock });
   const events: CallEvent[] = [];
   session.onEvent((e) => events.push(e));
-  connectTransport(session, transport);
+  connectTransport(session, callTransport);
 
   /** Audio time until which the caller produces speech-like audio. */
   let speechUntil = 0;
