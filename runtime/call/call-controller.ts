@@ -69,6 +69,7 @@ export class CallController {
   private audioOffsetMs = 0;
   private ended = false;
   private lateForDiscarded = false;
+  private started = false;
 
   constructor(private readonly deps: CallDeps) {
     const { spec, providers, transport } = deps;
@@ -147,7 +148,9 @@ export class CallController {
 
   /** Tells observers the call has started. Called once, before anything else happens. */
   announceStart(): void {
+    this.started = true;
     this.emit({ type: 'call.started', atMs: this.now(), mode: this.spec.inference.mode, language: this.language, sampleRate: this.deps.transport.sampleRate });
+    if (this.record.transport) this.emit({ type: 'transport.started', atMs: this.now(), info: this.record.transport });
   }
 
   /** Opens the recogniser and warms up the voice of the call's language. Called once, before the first frame. */
@@ -181,7 +184,9 @@ export class CallController {
 
   noteTransportStart(info: TransportStartInfo): void {
     this.record.transport = info;
-    this.emit({ type: 'transport.started', atMs: this.now(), info });
+    // Before the call has started (a transport that knows its metadata when connected), it is told right
+    // after `call.started`, which is always a call's first event.
+    if (this.started) this.emit({ type: 'transport.started', atMs: this.now(), info });
   }
 
   // ---- caller ---------------------------------------------------------------------------------

@@ -83,7 +83,11 @@ export function createCallSession(options: CallSessionOptions): CallSession {
   const startedAtWallMs = Date.now();
   const envelope = { v: 2 as const, callId, agent: options.agent.spec.name, ...(options.version ? { version: options.version } : {}) };
   let seq = 0;
+  let over = false;
   const emit = (body: CallEventBody) => {
+    // `call.ended` is a call's last event: the chart's own move to `ended`, which follows it, is not told.
+    if (over) return;
+    if (body.type === 'call.ended') over = true;
     const atSeq = seq++;
     if (listeners.size > 0) {
       // A copy, frozen: observers see the call as it was at this event, and nothing they do can change the call.
