@@ -1,3 +1,4 @@
+import { createNoiseGatedVad } from './noise-gate.js';
 import { createSileroVad, type SileroVadOptions } from './silero-vad.js';
 import { createEnergyVad, type Vad } from './vad.js';
 import { createWebRtcVad, type WebRtcVadMode } from './webrtc-vad.js';
@@ -14,6 +15,8 @@ export interface VadSpec {
    * `webrtc-vad.ts`: 0.5 is libfvad's own decision).
    */
   readonly threshold?: number;
+  /** The noise-adaptive gate after the engine (`turnTaking.vad.noiseGate`). Absent or disabled: none. */
+  readonly noiseGate?: { readonly enabled: boolean; readonly marginDb?: number; readonly holdMarginDb?: number; readonly windowMs?: number; readonly floorPercentile?: number };
 }
 
 /** Where the VAD runs, and engine-specific tuning not (yet) in the agent YAML. */
@@ -37,6 +40,14 @@ export interface ClosableVad extends Vad {
  * install) when it or the model is missing.
  */
 export async function createVad(spec: VadSpec, options: CreateVadOptions): Promise<ClosableVad> {
+  const vad = await createEngine(spec, options);
+  const gate = spec.noiseGate;
+  if (!gate?.enabled) return vad;
+  const gated = createNoiseGatedVad(vad, gate);
+  return { engine: gated.engine, speechProbability: (frame) => gated.speechProbability(frame), close: () => vad.close() };
+}
+
+async function createEngine(spec: VadSpec, options: CreateVadOptions): Promise<ClosableVad> {
   if (spec.threshold !== undefined && !(spec.threshold >= 0 && spec.threshold <= 1)) {
     throw new RangeError(`turnTaking.vad.threshold must be between 0 and 1, got ${spec.threshold}`);
   }

@@ -114,7 +114,13 @@ export interface LanguagesSpec {
 
 /** Turn-taking: VAD, endpointing, preemptive generation, caller silence. */
 export interface TurnTakingSpec {
-  readonly vad: { readonly engine: 'webrtc' | 'energy' | 'silero'; readonly threshold: number; readonly minSpeechMs: number };
+  readonly vad: {
+    readonly engine: 'webrtc' | 'energy' | 'silero';
+    readonly threshold: number;
+    readonly minSpeechMs: number;
+    /** The noise-adaptive gate after the VAD (see `runtime/audio/noise-gate.ts`). */
+    readonly noiseGate: { readonly enabled: boolean; readonly marginDb: number; readonly holdMarginDb: number; readonly windowMs: number; readonly floorPercentile: number };
+  };
   readonly endpointing: { readonly minSilenceMs: number; readonly maxSilenceMs: number; readonly textCues: boolean };
   readonly preemptiveGeneration: boolean;
   readonly callerSilence: { readonly repromptAfterMs: number; readonly hangupAfterMs: number };
