@@ -197,7 +197,7 @@ export class CallController {
     this.emit({ type: 'transcript', atMs: this.now(), final, text: t.text, ...(t.language ? { language: t.language } : {}), words, ...(late ? { late } : {}) });
     if (late) return;
     if (final) return this.send({ type: 'STT.FINAL', transcript: t });
-    this.utterance.notePartial(t);
+    this.utterance.notePartial(t, this.now());
     this.send({ type: 'STT.PARTIAL', transcript: t });
   }
 
@@ -212,6 +212,15 @@ export class CallController {
     this.utterance.lastSpeechEndMs = lastSpeechMs;
     this.silence.restart(this.now());
     this.emit({ type: 'caller.speech', atMs: this.now(), speaking: false });
+  }
+
+  /**
+   * The VAD still hears sound but the words stopped coming: the caller's speech ended where the words did. The
+   * recogniser is told (a committing recogniser transcribes what it has) and endpointing goes on from there.
+   */
+  endSpeechByWords(): void {
+    this.recogniser.endOfSpeech();
+    this.utterance.lastSpeechEndMs = this.utterance.wordsChangedAtMs ?? this.now();
   }
 
   get utteranceState(): Readonly<CallerUtterance> {
@@ -252,7 +261,13 @@ export class CallController {
   // ---- barge-in -------------------------------------------------------------------------------
 
   noteBargeInOnset(onsetMs: number): void {
-    this.bargeIns.onset(onsetMs);
+    this.bargeIns.onset(onsetMs, this.now());
+  }
+
+  /** Caller speech ended before playout reacted to it (shorter than pauseAfterMs): that attempt is over. */
+  closeShortBargeIn(): void {
+    if (this.bargeIns.pendingOnsetMs === undefined || this.bargeIns.pendingReacted) return;
+    this.bargeIns.close(`speech ended before pauseAfterMs (${this.spec.bargeIn.pauseAfterMs} ms): playout did not react`, this.now());
   }
 
   reactToOnset(mode: 'pause' | 'duck' | 'continue', duckGainDb: number): void {
@@ -356,6 +371,7 @@ export class CallController {
   finish(reason: NonNullable<CallRecord['endReason']>): CallRecord {
     if (this.ended) return this.record;
     this.ended = true;
+    this.bargeIns.close('the call ended before it was decided', this.now());
     // Hung up mid-utterance: keep what was heard.
     if (this.speech.cutAtHangup()) this.turns.settle(this.turns.current, 'hangup');
     this.speech.cancel();

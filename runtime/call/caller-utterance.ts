@@ -13,11 +13,14 @@ export class CallerUtterance {
   finalAtMs: number | undefined;
   /** Call time (ms) at the end of the caller's last speech frame. */
   lastSpeechEndMs: number | undefined;
+  /** Call time (ms) of the last partial that changed the words. */
+  wordsChangedAtMs: number | undefined;
   /** Finals of segments already closed. */
   private earlier: Transcript | undefined;
 
   /** A new partial; a partial after a final means the caller went on, so that final becomes an earlier segment. */
-  notePartial(transcript: Transcript): void {
+  notePartial(transcript: Transcript, atMs?: number): void {
+    if (atMs !== undefined && transcript.text !== this.partial?.text) this.wordsChangedAtMs = atMs;
     if (this.final) {
       this.earlier = this.final;
       this.final = undefined;

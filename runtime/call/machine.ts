@@ -70,6 +70,7 @@ const guards: { [K in keyof GuardParams]: (args: Args, params: GuardParams[K]) =
     return text === '' || (controller.isAgentSpeaking() && isBackchannel(text, controller.spec.bargeIn.backchannels));
   },
   hasFinalTranscript: (args) => c(args).utteranceState.final !== undefined,
+  callerStillSpeaking: (args) => c(args).pipeline.isSpeaking,
   draftWorthStarting: ({ event }) => event.type === 'STT.PARTIAL' && event.transcript.words.length > 0 && event.transcript.words.every((w) => w.stable),
   routedModelHasFallback: (args) => c(args).replies.routedModelHasFallback(),
   callerSilenceReachedHangup: (args) => c(args).callerSilenceReachedHangup(),
@@ -88,6 +89,7 @@ const guards: { [K in keyof GuardParams]: (args: Args, params: GuardParams[K]) =
 const plainActions: { [K in Exclude<keyof ActionParams, 'queueGreeting' | 'sayReprompt' | 'sayGoodbyeAndHangUp' | 'commitTurn' | 'hangUpAfterReply'>]: (args: Args, params: ActionParams[K]) => void } = {
   noteCallerSpeechStart: (args) => args.event.type === 'CALLER.SPEECH_START' && c(args).noteCallerSpeechStart(),
   noteBargeInOnset: (args) => args.event.type === 'CALLER.SPEECH_START' && c(args).noteBargeInOnset(args.event.onsetMs),
+  closeShortBargeIn: (args) => c(args).closeShortBargeIn(),
   noteCallerSpeechEnd: (args) => args.event.type === 'CALLER.SPEECH_END' && c(args).noteCallerSpeechEnd(args.event.lastSpeechMs),
   reactToOnset: (args, p) => c(args).reactToOnset(p.mode, p.duckGainDb),
   resumePlayout: (args) => {
@@ -115,6 +117,7 @@ const plainActions: { [K in Exclude<keyof ActionParams, 'queueGreeting' | 'sayRe
     if (t) c(args).noteFinalTranscript(t);
   },
   useLatestPartialAsFinal: (args) => c(args).useLatestPartialAsFinal(),
+  endSpeechByWords: (args) => c(args).endSpeechByWords(),
   startDraft: (args) => c(args).replies.startDraft(),
   cancelDraft: (args) => c(args).replies.cancelDraft(),
   switchLanguage: (args, p) => c(args).switchLanguage(p.to),

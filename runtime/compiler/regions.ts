@@ -52,6 +52,10 @@ export function agentRegion(spec: AgentSpec): StateNodeConfig {
       ...(bargeIn.enabled
         ? {
             'CALLER.SPEECH_START': { actions: 'noteBargeInOnset', description: 'Caller speech over the agent: a barge-in attempt begins (decided below).' },
+            'CALLER.SPEECH_END': {
+              actions: 'closeShortBargeIn',
+              description: `Caller speech ended before pauseAfterMs (${bargeIn.pauseAfterMs} ms): playout never reacted, so the attempt is over (false).`,
+            },
             'CALLER.SPEECH_MS': {
               guard: { type: 'speechAtLeast', params: { ms: bargeIn.pauseAfterMs } },
               target: 'paused',
@@ -86,7 +90,7 @@ export function agentRegion(spec: AgentSpec): StateNodeConfig {
             },
           }
         : {}),
-      'CALLER.SPEECH_START': { actions: 'noteBargeInOnset' },
+      'CALLER.SPEECH_START': { actions: 'noteBargeInOnset', description: 'The caller went silent and spoke again: a newer attempt takes over the pause (the older one is closed as false).' },
       'CALLER.SPEECH_END': {
         guard: { type: 'utteranceIsBackchannel', params: { backchannels: [...bargeIn.backchannels] } },
         target: 'speaking',
@@ -242,6 +246,23 @@ export function turnRegion(spec: AgentSpec): StateNodeConfig {
     initial: 'listening',
     states: {
       listening: {
+        description: 'Collecting the caller\'s words.',
+        initial: 'quiet',
+        states: {
+          quiet: { on: { 'STT.PARTIAL': { target: 'hearingWords' } } },
+          hearingWords: {
+            description: `Words are coming. If none is new for ${endpointing.maxSilenceMs} ms while the VAD still hears sound (babble, a TV, a busy street), the caller has stopped all the same: the turn ends on the recogniser's evidence, not on a VAD that a noisy room keeps open.`,
+            on: { 'STT.PARTIAL': { target: 'hearingWords', reenter: true } },
+            after: {
+              endpointMaxSilenceMs: {
+                guard: 'callerStillSpeaking',
+                target: '#call.active.turn.endpointing',
+                actions: 'endSpeechByWords',
+                description: 'No new words for the longest endpointing silence: the end of the caller\'s speech is where the words stopped.',
+              },
+            },
+          },
+        },
         on: {
           'CALLER.SPEECH_END': [
             { guard: 'backchannelWhileAgentSpeaks', actions: 'discardUtterance', description: 'Backchannels during agent speech are not turns.' },

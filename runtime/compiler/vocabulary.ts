@@ -47,6 +47,8 @@ export interface GuardParams {
   utteranceInProgress: undefined;
   finalTranscriptEmpty: undefined;
   hasFinalTranscript: undefined;
+  /** The VAD still hears the caller (or the room). */
+  callerStillSpeaking: undefined;
   draftWorthStarting: undefined;
   routedModelHasFallback: undefined;
   callerSilenceReachedHangup: undefined;
@@ -67,6 +69,8 @@ export interface ActionParams {
   noteCallerSpeechStart: undefined;
   noteCallerSpeechEnd: undefined;
   noteBargeInOnset: undefined;
+  /** Caller speech ended before playout reacted: close its barge-in attempt as `false`. */
+  closeShortBargeIn: undefined;
   reactToOnset: { readonly mode: 'pause' | 'duck' | 'continue'; readonly duckGainDb: number };
   resumePlayout: undefined;
   cutPlayout: CutParams;
@@ -89,6 +93,7 @@ export interface ActionParams {
   hangUpAfterReply: undefined;
   noteFinalTranscript: undefined;
   useLatestPartialAsFinal: undefined;
+  endSpeechByWords: undefined;
   commitTurn: undefined;
   startDraft: undefined;
   cancelDraft: undefined;

@@ -65,6 +65,8 @@ export interface HarnessOptions {
   readonly stepMs?: number;
   /** The recogniser reports its own VAD's speech events, this many ms of audio late (see `createScriptedStt`). */
   readonly sttSpeechEventsDelayMs?: number;
+  /** The recogniser finalises only when the runtime says the caller stopped (a committing recogniser). */
+  readonly sttFinalOnEndOfSpeech?: boolean;
   /** Give the call a second scripted recogniser as `degradedStt` (dualplex `degradeTo`). */
   readonly degradedStt?: boolean;
   /**
@@ -91,7 +93,10 @@ export function createHarness(options: HarnessOptions = {}) {
   if (!loaded.ok) throw new Error('harness agent invalid:\n' + loaded.diagnostics.map(formatDiagnostic).join('\n'));
   const spec = loaded.spec;
   const clock = createSimulatedClock();
-  const stt = createScriptedStt(options.sttSpeechEventsDelayMs !== undefined ? { speechEventsDelayMs: options.sttSpeechEventsDelayMs } : {});
+  const stt = createScriptedStt({
+    ...(options.sttSpeechEventsDelayMs !== undefined ? { speechEventsDelayMs: options.sttSpeechEventsDelayMs } : {}),
+    ...(options.sttFinalOnEndOfSpeech ? { finalOnEndOfSpeech: true } : {}),
+  });
   const degradedStt = options.degradedStt ? createScriptedStt({ id: 'degraded-stt' }) : undefined;
   const tts = createFakeTts({ clock, ...options.tts });
   const llms = new Map<string, ReturnType<typeof createFakeLlm>>();

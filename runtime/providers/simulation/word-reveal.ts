@@ -55,6 +55,12 @@ export interface RevealRecognizerOptions {
    * Default: no speech events.
    */
   readonly speechEventsDelayMs?: number;
+  /**
+   * Finalise an utterance only once the runtime says the caller stopped (`endOfSpeech()`), like a Realtime
+   * transcription session with local turn detection, which transcribes the audio committed to it. Default:
+   * finals come on their own, `finalDelayMs` after the last word.
+   */
+  readonly finalOnEndOfSpeech?: boolean;
 }
 
 /** A {@link SpeechToText} that reveals scheduled utterances; counters and flags describe the latest stream started. */
@@ -92,6 +98,9 @@ interface StreamState extends RevealStream {
   queueEndMs: number;
   pendingError?: ProviderError;
   readonly speechEventsDelayMs: number | undefined;
+  readonly finalOnEndOfSpeech: boolean;
+  /** `endOfSpeech()` was called since the last final (finalOnEndOfSpeech). */
+  endOfSpeech: boolean;
 }
 
 /** Creates the shared recogniser core; providers add their own control methods on top. */
@@ -103,7 +112,7 @@ export function createRevealRecognizer(options: RevealRecognizerOptions): Reveal
     id,
     capabilities: { partials: true, wordConfidence: true, languageIdentification: true, speechEvents: options.speechEventsDelayMs !== undefined },
     start(startOptions, hooks) {
-      const state = createState(hooks, startOptions.language, startOptions.sampleRate, options.speechEventsDelayMs);
+      const state = createState(hooks, startOptions.language, startOptions.sampleRate, options.speechEventsDelayMs, options.finalOnEndOfSpeech ?? false);
       latest = state;
       streamsStarted++;
       return createStream(state, options.frameMs);
@@ -130,10 +139,12 @@ export function createRevealRecognizer(options: RevealRecognizerOptions): Reveal
   };
 }
 
-function createState(hooks: SttHooks, language: string, sampleRate: number, speechEventsDelayMs: number | undefined): StreamState {
+function createState(hooks: SttHooks, language: string, sampleRate: number, speechEventsDelayMs: number | undefined, finalOnEndOfSpeech: boolean): StreamState {
   const state: StreamState = {
     hooks,
     speechEventsDelayMs,
+    finalOnEndOfSpeech,
+    endOfSpeech: false,
     sampleRate,
     language,
     frames: 0,
@@ -177,6 +188,9 @@ function createStream(state: StreamState, frameMs: RevealRecognizerOptions['fram
       state.language = language;
       state.languageChanges.push(language);
     },
+    endOfSpeech() {
+      state.endOfSpeech = true;
+    },
     close() {
       state.closed = true;
     },
@@ -188,7 +202,9 @@ function advance(state: StreamState, nowMs: number): void {
   const utterance = state.utterances[0];
   if (!utterance) return;
   reportSpeech(state, utterance, nowMs);
-  if (nowMs >= utterance.finalAtMs) {
+  const finalDue = state.finalOnEndOfSpeech ? state.endOfSpeech && utterance.revealed > 0 : nowMs >= utterance.finalAtMs;
+  if (finalDue) {
+    state.endOfSpeech = false;
     state.utterances.shift();
     state.hooks.onFinal(transcriptOf(utterance, utterance.words.length, true));
     return;

@@ -44,6 +44,11 @@ export interface ScriptedSttOptions {
    * end, this many ms of audio late. Noise (audio with no utterance) is not heard. Default: no speech events.
    */
   readonly speechEventsDelayMs?: number;
+  /**
+   * Finalise an utterance only once the runtime calls `endOfSpeech()` (a committing recogniser such as the
+   * Realtime transcription session with local turn detection); its words so far make the final. Default: false.
+   */
+  readonly finalOnEndOfSpeech?: boolean;
 }
 
 /** A {@link SpeechToText} for tests with a control API. Counters and flags describe the latest stream started. */
@@ -75,6 +80,7 @@ export function createScriptedStt(options: ScriptedSttOptions = {}): ScriptedStt
     id: options.id ?? 'scripted-stt',
     frameMs: () => SCRIPTED_STT_FRAME_MS,
     ...(options.speechEventsDelayMs !== undefined ? { speechEventsDelayMs: options.speechEventsDelayMs } : {}),
+    ...(options.finalOnEndOfSpeech ? { finalOnEndOfSpeech: true } : {}),
   });
   return Object.assign(core, {
     utter(utterance: ScriptedUtterance) {
