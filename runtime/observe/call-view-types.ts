@@ -212,18 +212,12 @@ export interface ProviderMetricSummary {
  * a pure function of (state, event); not meant for display.
  */
 export interface ViewCursor {
-  /** Id of the caller line still receiving transcripts. */
+  /** Id of the caller line still receiving transcripts (closed by its commit or discard). */
   readonly callerLine?: number;
-  /** Id of the agent line still receiving text. */
+  /** Id of the agent line of the latest utterance (open or not). */
   readonly agentLine?: number;
-  /** Id of the latest agent line (a barge-in or turn outcome decided just after it closed still applies to it). */
-  readonly lastAgentLine?: number;
-  /** Agent text with no open line starts a new one (a reply began); false after a reply ended or was cut, so late text of a cancelled reply is dropped. */
-  readonly acceptAgentText: boolean;
-  /** Transcripts now belong to an utterance already committed or discarded (until the caller speaks again): ignored, as the runtime ignores them. */
-  readonly transcriptsLate: boolean;
-  /** A turn committed and not yet given an agent line: the next agent line answers it. */
-  readonly pendingTurnIndex?: number;
+  /** Id of the latest utterance seen (`agent.utterance`); events about older ones look their line up. */
+  readonly utteranceId?: number;
 }
 
 /** Everything a screen shows about one call, built event by event by `callView`. */

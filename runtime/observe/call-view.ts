@@ -1,22 +1,11 @@
 import type { CallEvent, CallEventOf } from '../call/events.js';
 import { addDtmf, addLevels, addProviderMetric, DEFAULT_LEVEL_HISTORY, emptyLevels, signalsFromRecord, upsertBargeIn } from './call-signals.js';
 import type { AgentActivity, CallInfoView, CallView, RegionPaths, RegionsView } from './call-view-types.js';
-import type { Talk } from './conversation-view.js';
-import {
-  applyAgentAudio,
-  applyAgentHeard,
-  applyAgentText,
-  applyTranscript,
-  applyTurnOutcome,
-  beginReply,
-  callerSpoke,
-  commitTurn,
-  cutByBargeIn,
-  discardBackchannel,
-  emptyTalk,
-  endReply,
-  finishTalk,
-} from './conversation-view.js';
+import { applyAgentAudio, applyAgentCut, applyAgentHeard, applyAgentText, beginUtterance, endUtterance } from './agent-lines.js';
+import { applyTranscript, commitTurn, discardCallerSpeech } from './caller-lines.js';
+import { finishTalk } from './conversation-view.js';
+import type { Talk } from './talk.js';
+import { emptyTalk } from './talk.js';
 import { commitTurnRow, emptyWaterfall, reportTurn } from './waterfall.js';
 
 /*
@@ -98,23 +87,29 @@ function applyBody(view: CallView, event: CallEvent): CallView {
     case 'state':
       return applyStates(view, event);
     case 'caller.speech':
-      return withRegions(withTalk(view, callerSpoke(view, event.speaking)), { ...view.regions, callerSpeaking: event.speaking }, event.atMs);
+      return withRegions(view, { ...view.regions, callerSpeaking: event.speaking }, event.atMs);
     case 'transcript':
       return withTalk(view, applyTranscript(view, event));
+    case 'caller.discarded':
+      return withTalk(view, discardCallerSpeech(view, event));
+    case 'agent.utterance':
+      return withTalk(view, beginUtterance(view, event, view.call.language));
     case 'agent.text':
       return withTalk(view, applyAgentText(view, event, view.call.language));
     case 'agent.audio':
       return withTalk(view, applyAgentAudio(view, event, view.call.language));
     case 'agent.heard':
-      return withTalk(view, applyAgentHeard(view, event));
+      return withTalk(view, applyAgentHeard(view, event, view.call.language));
+    case 'agent.cut':
+      return withTalk(view, applyAgentCut(view, event, view.call.language));
     case 'levels':
       return { ...view, levels: addLevels(view.levels, event) };
     case 'barge-in':
-      return applyBargeIn(view, event);
+      return { ...view, bargeIns: upsertBargeIn(view.bargeIns, event.record, event.decision, event.atMs) };
     case 'turn.committed':
-      return { ...withTalk(view, commitTurn(view, event, view.regions.callerSpeaking)), waterfall: commitTurnRow(view.waterfall, event) };
+      return { ...withTalk(view, commitTurn(view, event)), waterfall: commitTurnRow(view.waterfall, event) };
     case 'turn':
-      return { ...withTalk(view, applyTurnOutcome(view, event.record, event.atMs)), waterfall: reportTurn(view.waterfall, event.record, event.atMs) };
+      return { ...view, waterfall: reportTurn(view.waterfall, event.record, event.atMs) };
     case 'language':
       return { ...view, call: { ...view.call, language: event.to } };
     case 'dtmf':
@@ -131,16 +126,10 @@ function applyBody(view: CallView, event: CallEvent): CallView {
   }
 }
 
+/** The view with the conversation's change; after `call.ended` the conversation is the record's and stays as it is. */
 function withTalk(view: CallView, talk: Talk): CallView {
+  if (view.call.ended) return view;
   return talk.conversation === view.conversation && talk.cursor === view.cursor ? view : { ...view, conversation: talk.conversation, cursor: talk.cursor };
-}
-
-function applyBargeIn(view: CallView, event: CallEventOf<'barge-in'>): CallView {
-  const bargeIns = upsertBargeIn(view.bargeIns, event.record, event.decision, event.atMs);
-  let talk: Talk = view;
-  if (event.decision === 'interrupted') talk = cutByBargeIn(view, event.record, event.atMs);
-  else if (event.decision === 'resumed' && event.record.kind === 'backchannel') talk = discardBackchannel(view, view.regions.callerSpeaking);
-  return { ...withTalk(view, talk), bargeIns };
 }
 
 function applyEnded(view: CallView, event: CallEventOf<'call.ended'>): CallView {
@@ -165,8 +154,8 @@ function applyEnded(view: CallView, event: CallEventOf<'call.ended'>): CallView 
 
 /**
  * The chart's active states: the leaf of each region under `active` (`active.agent.responding.speaking` ->
- * `agent: 'responding.speaking'`), or `ended`. The agent region entering a reply or going idle opens or
- * closes the agent's line.
+ * `agent: 'responding.speaking'`), or `ended`. The agent going idle or closing the call means its current
+ * utterance is over: a cut would have come first (`agent.cut`), so it was played out.
  */
 function applyStates(view: CallView, event: CallEventOf<'state'>): CallView {
   const paths: Record<string, string> = {};
@@ -179,15 +168,16 @@ function applyStates(view: CallView, event: CallEventOf<'state'>): CallView {
   }
   const before = view.regions.paths.agent;
   const after = paths.agent;
-  let talk: Talk = view;
-  if (after !== undefined && after !== before) {
-    if (after === 'greeting' || (after.startsWith('responding.thinking') && !before?.startsWith('responding.thinking'))) talk = beginReply(view, event.atMs);
-    else if (after.startsWith('idle') && !before?.startsWith('idle')) talk = endReply(view);
-  }
-  const next = withTalk(view, talk);
+  const finished = after !== undefined && isAgentDone(after) && (before === undefined || !isAgentDone(before));
+  const next = finished ? withTalk(view, endUtterance(view)) : view;
   const language = paths.language;
   const withLanguage = language !== undefined && language !== next.call.language ? { ...next, call: { ...next.call, language } } : next;
   return withRegions(withLanguage, { ...view.regions, paths: ended ? view.regions.paths : paths }, event.atMs, ended);
+}
+
+/** The agent region's leaf says no utterance is being spoken: `idle...`, or `closing` (the last reply was played). */
+function isAgentDone(agent: string): boolean {
+  return agent.startsWith('idle') || agent === 'closing';
 }
 
 function withRegions(view: CallView, regions: RegionsView, atMs: number, ended = false): CallView {

@@ -24,5 +24,5 @@ export type {
   ViewCursor,
   WaterfallView,
 } from './call-view-types.js';
-export type { AgentCut, AgentLine, AgentLineStatus, CallerLine, CallerLineStatus, ConversationLine, ConversationView } from './conversation-types.js';
+export type { AgentCut, AgentLine, AgentLineStatus, AgentPurpose, CallerDiscardReason, CallerLine, CallerLineStatus, ConversationLine, ConversationView } from './conversation-types.js';
 export { percentile, percentileOfSorted, SPAN_NAMES } from './waterfall.js';

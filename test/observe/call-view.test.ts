@@ -3,12 +3,14 @@ import type { CallEvent, CallEventBody } from '../../runtime/call/events.js';
 import type { AgentLine, CallerLine, CallView, ConversationLine } from '../../runtime/observe/index.js';
 import { callView, conversationLines, foldEvents, initialCallView } from '../../runtime/observe/index.js';
 import {
+  askRooms,
   audio,
   backchannelResumed,
   bargeInCut,
   CALL_ID,
   callRecord,
   committed,
+  cut,
   deepFreeze,
   ev,
   falseInterruption,
@@ -19,6 +21,7 @@ import {
   partial,
   ROOMS,
   ROOMS_HEARD,
+  ROOMS_QUESTION,
   say,
   speech,
   started,
@@ -27,6 +30,7 @@ import {
   stream,
   turn,
   turnRecord,
+  utterance,
 } from './events.js';
 
 /** Every view along the stream, each deep-frozen before the next event sees it (a write would throw). */
@@ -67,8 +71,8 @@ describe('a greeting, then turns answered', () => {
 
   it('shows the greeting heard word by word, then played to the end', () => {
     const during = viewAfter(events, (e) => e.type === 'agent.heard');
-    expect(agentLines(during)[0]).toMatchObject({ text: GREETING, status: 'speaking', heardWords: 3, heardChars: 'Thanks for calling'.length, heardMs: 480 });
-    expect(agentLines(view)[0]).toMatchObject({ text: GREETING, status: 'done', heardChars: GREETING.length });
+    expect(agentLines(during)[0]).toMatchObject({ text: GREETING, status: 'speaking', heardChars: 'Thanks for'.length, heardMs: 480 });
+    expect(agentLines(view)[0]).toMatchObject({ text: GREETING, status: 'done', heardChars: GREETING.length, purpose: 'greeting', utteranceId: 1 });
     expect(agentLines(view)[0]!.turnIndex).toBeUndefined();
   });
 
@@ -83,7 +87,7 @@ describe('a greeting, then turns answered', () => {
       'agent:Dogs are welcome.',
     ]);
     expect(lines(view).map((l) => l.id)).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    expect(agentLines(view).map((l) => l.turnIndex)).toEqual([undefined, 1, 2, 3]);
+    expect(agentLines(view).map((l) => [l.utteranceId, l.purpose, l.turnIndex])).toEqual([[1, 'greeting', undefined], [2, 'reply', 1], [3, 'reply', 2], [4, 'reply', 3]]);
     expect(callerLines(view).map((l) => [l.status, l.turnIndex])).toEqual([['committed', 1], ['committed', 2], ['committed', 3]]);
     // Nothing is still being written: every line has settled.
     expect(view.conversation.live).toEqual([]);
@@ -117,27 +121,34 @@ describe('a barge-in cuts the reply', () => {
   /*
    * The caller asks which rooms there are; a third of the way into the answer they say "wait, actually".
    * Playout pauses 80 ms after onset, the words confirm the interruption, and the reply is cut after
-   * "floor". The conversation keeps the heard part and the struck-out rest; text still arriving from the
-   * cancelled reply starts no new line; the barge-in log shows the reaction time and the cause.
+   * "floor": the runtime's cut says exactly what was heard. The conversation keeps the heard part and the
+   * struck-out rest; text still arriving from the cancelled reply is dropped; the turn is reported
+   * interrupted; the barge-in log shows the reaction time and the cause.
    */
   const events = bargeInCut();
   const view = foldEvents(events);
 
   it('shows the heard part and the unheard rest of the cut line', () => {
     const reply = agentLines(view)[0]!;
-    expect(reply).toMatchObject({ status: 'cut', text: ROOMS, heardChars: ROOMS_HEARD.length, turnIndex: 1 });
-    expect(reply.cut).toEqual({ by: 'caller', atMs: 3200, heardText: ROOMS_HEARD, unheardText: ' with a garden view, and a suite.', exact: true });
+    expect(reply).toMatchObject({ status: 'cut', text: ROOMS, heardChars: ROOMS_HEARD.length, turnIndex: 1, utteranceId: 1 });
+    expect(reply.cut).toEqual({ by: 'caller', atMs: 3200, heardMs: 2100, heardText: ROOMS_HEARD, unheardText: ' with a garden view, and a suite.' });
     expect(reply.cut!.heardText + reply.cut!.unheardText).toBe(reply.text);
   });
 
   it('tracks what was heard until the cut', () => {
     const before = viewAfter(events, (e) => e.type === 'agent.heard');
-    expect(agentLines(before)[0]).toMatchObject({ status: 'speaking', heardWords: 6, heardChars: 'We have rooms on the first'.length });
+    expect(agentLines(before)[0]).toMatchObject({ status: 'speaking', heardMs: 1700, heardChars: 'We have rooms on the'.length });
   });
 
   it('drops late text of the cancelled reply and puts the caller\'s words after it', () => {
     expect(lines(view).map((l) => `${l.role}:${l.text}`)).toEqual(['caller:which rooms do you have', `agent:${ROOMS}`, 'caller:wait actually do you have parking']);
-    expect(view.cursor).toMatchObject({ acceptAgentText: true, pendingTurnIndex: 2 });
+    expect(view.cursor).toEqual({ agentLine: 1, utteranceId: 1 });
+  });
+
+  it('reports the turn interrupted as soon as it is settled', () => {
+    const atCut = viewAfter(events, (e) => e.type === 'turn');
+    expect(atCut.waterfall.turns.map((t) => [t.index, t.outcome])).toEqual([[1, 'interrupted']]);
+    expect(view.waterfall.turns.map((t) => [t.index, t.outcome])).toEqual([[1, 'interrupted'], [2, undefined]]);
   });
 
   it('logs one attempt with its reaction, confirmation and cause', () => {
@@ -168,8 +179,9 @@ describe('a barge-in cuts the reply', () => {
 describe('a backchannel resumes the reply', () => {
   /*
    * While the agent lists the rooms the caller says "uh-huh". Playout pauses, the word is a backchannel, so
-   * the reply resumes and is played to its end. The caller line is shown thrown away, its late final does
-   * not come back as a new line, and the caller's next words start a line of their own.
+   * the reply resumes and is played to its end. The runtime says it discarded the caller's words as a
+   * backchannel: the caller line is shown thrown away, its final (flagged late) does not come back as a new
+   * line, and the caller's next words start a line of their own.
    */
   const view = foldEvents(backchannelResumed());
 
@@ -196,7 +208,8 @@ describe('a backchannel resumes the reply', () => {
 describe('a false interruption', () => {
   /*
    * The caller coughs while the agent speaks. Playout pauses, no words come, and after the resume delay the
-   * reply goes on from where it paused. No caller line appears; the log says why it was not confirmed.
+   * reply goes on from where it paused. The runtime discards the noise ("no words"): no caller line appears;
+   * the log says why it was not confirmed.
    */
   const events = falseInterruption();
   const all = views(events);
@@ -366,7 +379,7 @@ describe('inputs are never mutated', () => {
   it('shares what an event does not touch', () => {
     const events = greetingThenTurns();
     const before = foldEvents(events.slice(0, -3));
-    const text = callView(before, ev(events.length, say(99_000, ' More.')));
+    const text = callView(before, ev(events.length, say(99_000, 4, ' More.')));
     expect(text.conversation.settled).toBe(before.conversation.settled);
     expect(text.waterfall).toBe(before.waterfall);
     const level = callView(before, ev(events.length, { type: 'levels', atMs: 99_000, inDb: -30, outDb: -12 }));
@@ -377,80 +390,80 @@ describe('inputs are never mutated', () => {
 
 describe('call.ended', () => {
   /*
-   * The caller hangs up halfway through the answer. No `turn` event came for the reply, and a key press was
-   * missed by the feed; the call record at the end fills both in, and its transcript says exactly what was
-   * heard: the line is cut "by hangup". A reply that broke off on a provider failure is first cut where the
-   * heard progress had got to (estimated), then corrected from the record.
+   * The caller hangs up halfway through the answer. The runtime cuts the line where the caller stopped
+   * hearing it ("by hangup") and reports the turn before the call ends; a key press was missed by the feed.
+   * The call record at the end confirms the cut and fills in the key. A reply whose cut fell in a gap in the
+   * feed looks played out until the record says where it was cut.
    */
-  it('ends the view with the record and cuts the line where the caller stopped hearing', () => {
-    const events = stream([
-      started(),
-      state(0, 'idle.attentive'),
-      speech(100, true),
-      partial(300, 'which rooms', 0.8),
-      speech(600, false),
-      final(650, 'which rooms do you have', 0.96),
-      committed(900, 1, 'which rooms do you have', 600),
-      state(900, 'responding.thinking.waitingFirstToken'),
-      say(950, ROOMS),
-      state(1000, 'responding.speaking'),
-      audio(1000),
-      heard(2000, 1500, 4, 'on'),
-      { type: 'state', atMs: 2500, states: ['ended'] },
-      {
-        type: 'call.ended',
-        atMs: 2500,
-        record: callRecord({
-          endedAtMs: 2500,
-          transcript: [
-            { role: 'user', text: 'which rooms do you have', language: 'en', atMs: 900 },
-            { role: 'assistant', text: ROOMS_HEARD, interrupted: true, cutBy: 'hangup', intendedText: ROOMS, language: 'en', atMs: 950 },
-          ],
-          turns: [turnRecord(1, 'which rooms do you have', { endpointingMs: 300, llmFirstTokenMs: 40 }, 'hangup', 600)],
-          dtmf: [{ atMs: 1200, digit: '5' }],
-        }),
-      },
-    ]);
-    const view = foldEvents(events);
+  const hangup = stream([
+    started(),
+    ...askRooms(),
+    heard(2000, 1, 1500, 'We have rooms', 3, 'on'),
+    cut(2500, 1, 'hangup', 1700, ROOMS_HEARD, ROOMS),
+    turn(2500, turnRecord(1, ROOMS_QUESTION, { endpointingMs: 300, llmFirstTokenMs: 40 }, 'hangup', 600)),
+    {
+      type: 'call.ended',
+      atMs: 2500,
+      record: callRecord({
+        endedAtMs: 2500,
+        transcript: [
+          { role: 'user', text: ROOMS_QUESTION, language: 'en', atMs: 900 },
+          { role: 'assistant', text: ROOMS_HEARD, interrupted: true, cutBy: 'hangup', intendedText: ROOMS, language: 'en', atMs: 900 },
+        ],
+        turns: [turnRecord(1, ROOMS_QUESTION, { endpointingMs: 300, llmFirstTokenMs: 40 }, 'hangup', 600)],
+        dtmf: [{ atMs: 1200, digit: '5' }],
+      }),
+    },
+    // The chart's final state comes after the record.
+    { type: 'state', atMs: 2500, states: ['ended'] },
+  ]);
+
+  it('ends the view with the record, the line cut where the caller stopped hearing it', () => {
+    const view = foldEvents(hangup);
     expect(view.call).toMatchObject({ ended: true, endReason: 'caller-hangup', endedAtMs: 2500 });
     expect(view.call.record?.transcript).toHaveLength(2);
     expect(view.regions.agentActivity).toBe('ended');
-    expect(agentLines(view)[0]!.cut).toEqual({ by: 'hangup', atMs: 2500, heardText: ROOMS_HEARD, unheardText: ' with a garden view, and a suite.', exact: true });
+    expect(agentLines(view)[0]!.cut).toEqual({ by: 'hangup', atMs: 2500, heardMs: 1700, heardText: ROOMS_HEARD, unheardText: ' with a garden view, and a suite.' });
     expect(view.waterfall.turns[0]).toMatchObject({ index: 1, outcome: 'hangup', spans: { endpointingMs: 300, llmFirstTokenMs: 40 } });
     expect(view.waterfall.stats.endpointingMs.count).toBe(1);
     expect(view.dtmf).toEqual({ digits: '5', lastAtMs: 1200 });
     expect(view.conversation.live).toEqual([]);
-    expect(view.cursor).toEqual({ acceptAgentText: false, transcriptsLate: true });
+    expect(view.cursor).toEqual({ agentLine: 1, utteranceId: 1 });
   });
 
-  it('corrects an estimated failure cut from the record', () => {
-    const failing = stream([
+  it('keeps the conversation as the record left it, whatever comes after', () => {
+    const view = foldEvents(hangup);
+    const stray = callView(view, ev(hangup.length, partial(2600, 'hello?', 0.5)));
+    expect(stray.conversation).toBe(view.conversation);
+  });
+
+  it('cuts a line whose cut was missed from the record', () => {
+    const missedCut = stream([
       started(),
-      committed(900, 1, 'which rooms do you have', 600),
+      committed(900, 1, ROOMS_QUESTION, 600),
+      utterance(900, 1, 'reply', 1),
       state(900, 'responding.thinking.waitingFirstToken'),
-      say(950, ROOMS),
+      say(950, 1, ROOMS),
       state(1000, 'responding.speaking'),
-      audio(1000),
-      heard(1800, 1200, 2, 'rooms'),
-      { type: 'failure', atMs: 1850, failure: { atMs: 1850, source: 'tts', message: 'stream broke', retryable: true } },
-      turn(1850, turnRecord(1, 'which rooms do you have', { llmFirstTokenMs: 50 }, 'failed', 600)),
-      state(1850, 'idle.attentive'),
+      audio(1000, 1),
+      heard(1800, 1, 1200, 'We have', 2, 'rooms'),
     ]);
-    const live = foldEvents(failing);
-    expect(live.failures).toEqual([{ atMs: 1850, source: 'tts', message: 'stream broke', retryable: true }]);
-    expect(agentLines(live)[0]!.cut).toEqual({ by: 'failure', atMs: 1850, heardText: 'We have rooms', unheardText: ROOMS.slice('We have rooms'.length), exact: false });
+    // The feed drops the failure, its cut and the turn (seq 8 to 10); the agent is idle again at seq 11.
+    const live = foldEvents([...missedCut, ev(11, state(1850, 'idle.attentive'))]);
+    expect(live.call).toMatchObject({ gaps: 1, missedEvents: 3 });
+    expect(agentLines(live)[0]).toMatchObject({ status: 'done', heardChars: ROOMS.length });
 
     const record = callRecord({
       endedAtMs: 4000,
       endReason: 'agent-hangup',
       transcript: [
-        { role: 'user', text: 'which rooms do you have', language: 'en', atMs: 900 },
-        { role: 'assistant', text: 'We have rooms on', interrupted: true, cutBy: 'failure', intendedText: ROOMS, language: 'en', atMs: 950 },
+        { role: 'user', text: ROOMS_QUESTION, language: 'en', atMs: 900 },
+        { role: 'assistant', text: 'We have rooms on', interrupted: true, cutBy: 'failure', intendedText: ROOMS, language: 'en', atMs: 900 },
       ],
       failures: [{ atMs: 1850, source: 'tts', message: 'stream broke', retryable: true }],
     });
-    const ended = callView(live, ev(failing.length, { type: 'call.ended', atMs: 4000, record }));
-    expect(agentLines(ended)[0]).toMatchObject({ status: 'cut', heardChars: 'We have rooms on'.length, cut: { by: 'failure', heardText: 'We have rooms on', exact: true } });
+    const ended = callView(live, ev(12, { type: 'call.ended', atMs: 4000, record }));
+    expect(agentLines(ended)[0]).toMatchObject({ status: 'cut', heardChars: 'We have rooms on'.length, cut: { by: 'failure', atMs: 4000, heardText: 'We have rooms on' } });
     expect(ended.failures).toHaveLength(1);
   });
 });

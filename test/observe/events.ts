@@ -7,6 +7,7 @@
 import type { BargeInRecord, CallRecord, TurnRecord, TurnSpans } from '../../runtime/call/call-record.js';
 import type { ConversationEntry } from '../../runtime/call/conversation.js';
 import type { CallEvent, CallEventBody, EventWord } from '../../runtime/call/events.js';
+import type { AgentPurpose } from '../../runtime/observe/index.js';
 
 export const CALL_ID = 'call-1';
 export const AGENT = 'front-desk';
@@ -59,16 +60,35 @@ export function speech(atMs: number, speaking: boolean): CallEventBody {
   return { type: 'caller.speech', atMs, speaking };
 }
 
-export function say(atMs: number, delta: string): CallEventBody {
-  return { type: 'agent.text', atMs, delta };
+/** The agent starts utterance `utteranceId` (for `turnIndex` when it is a model reply). */
+export function utterance(atMs: number, utteranceId: number, purpose: AgentPurpose, turnIndex?: number): CallEventBody {
+  return { type: 'agent.utterance', atMs, utteranceId, purpose, ...(turnIndex !== undefined ? { turnIndex } : {}) };
 }
 
-export function audio(atMs: number): CallEventBody {
-  return { type: 'agent.audio', atMs, started: true };
+export function say(atMs: number, utteranceId: number, delta: string): CallEventBody {
+  return { type: 'agent.text', atMs, utteranceId, delta };
 }
 
-export function heard(atMs: number, heardMs: number, wordIndex: number, word?: string): CallEventBody {
-  return { type: 'agent.heard', atMs, heardMs, wordIndex, ...(word ? { word } : {}) };
+export function audio(atMs: number, utteranceId: number): CallEventBody {
+  return { type: 'agent.audio', atMs, utteranceId, started: true };
+}
+
+/** Progress of utterance `utteranceId`: `heardText` is what was heard in full words (its length is `heardChars`). */
+export function heard(atMs: number, utteranceId: number, heardMs: number, heardText: string, wordIndex: number, word?: string): CallEventBody {
+  return { type: 'agent.heard', atMs, utteranceId, heardMs, heardChars: heardText.length, wordIndex, ...(word ? { word } : {}) };
+}
+
+export function cut(atMs: number, utteranceId: number, by: 'caller' | 'failure' | 'hangup', heardMs: number, heardText: string, intendedText: string): CallEventBody {
+  return { type: 'agent.cut', atMs, utteranceId, by, heardMs, heardText, intendedText };
+}
+
+export function discarded(atMs: number, reason: 'backchannel' | 'no-words' | 'not-a-turn', text: string): CallEventBody {
+  return { type: 'caller.discarded', atMs, reason, text };
+}
+
+/** A transcript flagged late: the recogniser's words for speech already committed or discarded. */
+export function late(transcript: CallEventBody): CallEventBody {
+  return { ...transcript, late: true } as CallEventBody;
 }
 
 export function committed(atMs: number, index: number, userText: string, speechEndMs: number): CallEventBody {
@@ -109,6 +129,9 @@ export function callRecord(fields: Partial<CallRecord> & { endedAtMs: number; tr
 }
 
 // ---- scenarios --------------------------------------------------------------------------------
+// Each follows the order the runtime emits in (see the recorded streams in streams/): the utterance is
+// announced before its state, a cut comes before the barge-in decision and the `turn` it settles, and the
+// agent's state goes idle last.
 
 export const GREETING = 'Thanks for calling Harbor Hotel, how can I help?';
 
@@ -117,11 +140,12 @@ export function greetingThenTurns(): CallEvent[] {
   return stream([
     started(),
     { type: 'transport.started', atMs: 0, info: { transport: 'in-process' } },
+    utterance(0, 1, 'greeting'),
     state(0, 'responding.thinking.waitingFirstToken'),
-    say(4, GREETING),
+    say(4, 1, GREETING),
     state(110, 'responding.speaking'),
-    audio(110),
-    heard(600, 480, 2, 'calling'),
+    audio(110, 1),
+    heard(600, 1, 480, 'Thanks for', 2, 'calling'),
     state(2900, 'idle.attentive'),
     ...callerTurn(1, 3000, 'When is breakfast?', { endpointingMs: 300, sttFinalMs: 120, llmFirstTokenMs: 420, ttsFirstAudioMs: 180, firstFrameOutMs: 2, responseMs: 902 }, 'From seven to ten.'),
     ...callerTurn(2, 8000, 'Is there parking?', { endpointingMs: 250, sttFinalMs: 90, llmFirstTokenMs: 300, ttsFirstAudioMs: 198, firstFrameOutMs: 2, responseMs: 750 }, 'Yes, behind the hotel.'),
@@ -129,11 +153,12 @@ export function greetingThenTurns(): CallEvent[] {
   ]);
 }
 
-/** One caller turn answered, from the caller's first word to the agent idle again. */
+/** One caller turn answered (utterance `index + 1`, after the greeting), from the caller's first word to the agent idle again. */
 function callerTurn(index: number, t: number, question: string, spans: TurnSpans, answer: string): CallEventBody[] {
   const speechEnd = t + 1000;
   const commitAt = speechEnd + (spans.endpointingMs ?? 300);
   const audioAt = speechEnd + (spans.responseMs ?? 900);
+  const id = index + 1;
   return [
     speech(t, true),
     state(t, 'idle.callerTalking', { caller: 'speaking' }),
@@ -142,10 +167,11 @@ function callerTurn(index: number, t: number, question: string, spans: TurnSpans
     state(speechEnd, 'idle.attentive', { turn: 'endpointing' }),
     final(speechEnd + (spans.sttFinalMs ?? 100), question, 0.95),
     committed(commitAt, index, question, speechEnd),
+    utterance(commitAt, id, 'reply', index),
     state(commitAt, 'responding.thinking.waitingFirstToken'),
-    say(audioAt - 200, answer),
+    say(audioAt - 200, id, answer),
     state(audioAt, 'responding.speaking'),
-    audio(audioAt),
+    audio(audioAt, id),
     turn(audioAt + 1500, turnRecord(index, question, spans, 'answered', speechEnd)),
     state(audioAt + 1500, 'idle.attentive'),
   ];
@@ -153,31 +179,35 @@ function callerTurn(index: number, t: number, question: string, spans: TurnSpans
 
 export const ROOMS = 'We have rooms on the first floor with a garden view, and a suite.';
 export const ROOMS_HEARD = 'We have rooms on the first floor';
+export const ROOMS_QUESTION = 'which rooms do you have';
 
 /** The caller asks about rooms and cuts the answer short with "wait, actually": interrupted after "floor". */
 export function bargeInCut(): CallEvent[] {
   const onset = { onsetMs: 2990 };
+  const decided = { ...onset, reactedAtMs: 3070, reactionMs: 80, kind: 'interrupt' as const, reason: 'words: "wait actually" (2 words, min confidence 0.88)', heardText: ROOMS_HEARD, intendedText: ROOMS };
   return stream([
     started(),
     ...askRooms(),
-    heard(2800, 1700, 5, 'first'),
+    heard(2800, 1, 1700, 'We have rooms on the', 5, 'first'),
     speech(3000, true),
     state(3000, 'responding.speaking', { caller: 'speaking' }),
     bargeIn(3070, 'paused', { ...onset, reactedAtMs: 3070, reactionMs: 80, kind: 'pending' }),
     state(3070, 'responding.paused', { caller: 'speaking' }),
     partial(3200, 'wait actually', 0.91, 0.88),
-    bargeIn(3200, 'interrupted', { ...onset, reactedAtMs: 3070, reactionMs: 80, kind: 'interrupt', reason: 'words: "wait actually" (2 words, min confidence 0.88)', heardText: ROOMS_HEARD, intendedText: ROOMS }),
+    cut(3200, 1, 'caller', 2100, ROOMS_HEARD, ROOMS),
+    bargeIn(3200, 'interrupted', decided),
+    turn(3200, turnRecord(1, ROOMS_QUESTION, { responseMs: 400 }, 'interrupted', 600)),
     state(3200, 'idle.callerTalking', { caller: 'speaking' }),
-    // Text still in flight from the cancelled reply: not a new line.
-    say(3210, ' Anything else?'),
+    // Text still in flight from the cancelled reply: the caller never hears it.
+    say(3210, 1, ' Anything else?'),
     speech(4000, false),
     final(4100, 'wait actually do you have parking', 0.93),
     committed(4400, 2, 'wait actually do you have parking', 4000),
   ]);
 }
 
-/** Turn 1 "which rooms do you have", answered with {@link ROOMS}; playout starts at 1000 ms. */
-function askRooms(): CallEventBody[] {
+/** Turn 1 "which rooms do you have", answered in utterance 1 with {@link ROOMS}; playout starts at 1000 ms. */
+export function askRooms(): CallEventBody[] {
   return [
     state(0, 'idle.attentive'),
     speech(100, true),
@@ -185,13 +215,14 @@ function askRooms(): CallEventBody[] {
     partial(300, 'which rooms', 0.8),
     speech(600, false),
     state(600, 'idle.attentive', { turn: 'endpointing' }),
-    final(650, 'which rooms do you have', 0.96),
-    committed(900, 1, 'which rooms do you have', 600),
+    final(650, ROOMS_QUESTION, 0.96),
+    committed(900, 1, ROOMS_QUESTION, 600),
+    utterance(900, 1, 'reply', 1),
     state(900, 'responding.thinking.waitingFirstToken'),
-    say(950, 'We have rooms on the first floor'),
-    say(960, ' with a garden view, and a suite.'),
+    say(950, 1, 'We have rooms on the first floor'),
+    say(960, 1, ' with a garden view, and a suite.'),
     state(1000, 'responding.speaking'),
-    audio(1000),
+    audio(1000, 1),
   ];
 }
 
@@ -208,10 +239,11 @@ export function backchannelResumed(): CallEvent[] {
     partial(2150, 'uh-huh', 0.85),
     speech(2300, false),
     bargeIn(2300, 'resumed', { ...onset, reactedAtMs: 2080, reactionMs: 80, kind: 'backchannel', reason: 'backchannel "uh-huh"' }),
+    discarded(2300, 'backchannel', 'uh-huh'),
     state(2300, 'responding.speaking'),
-    // The recogniser lags: the backchannel's final arrives after it was thrown away.
-    final(2400, 'uh-huh', 0.9),
-    turn(5000, turnRecord(1, 'which rooms do you have', { responseMs: 400 }, 'answered', 600)),
+    // The recogniser lags: the backchannel's final arrives after it was thrown away, flagged late.
+    late(final(2400, 'uh-huh', 0.9)),
+    turn(5000, turnRecord(1, ROOMS_QUESTION, { responseMs: 400 }, 'answered', 600)),
     state(5000, 'idle.attentive'),
     speech(6000, true),
     partial(6200, 'thanks', 0.9),
@@ -229,10 +261,13 @@ export function falseInterruption(): CallEvent[] {
     bargeIn(2080, 'paused', { ...onset, reactedAtMs: 2080, reactionMs: 80, kind: 'pending' }),
     state(2080, 'responding.paused', { caller: 'speaking' }),
     speech(2200, false),
-    state(2200, 'responding.paused'),
+    state(2200, 'responding.paused', { turn: 'endpointing' }),
+    // The turn's end came with no words: the noise is dropped, and no line was ever open for it.
+    discarded(2500, 'no-words', ''),
+    state(2500, 'responding.paused'),
     bargeIn(3280, 'resumed', { ...onset, reactedAtMs: 2080, reactionMs: 80, kind: 'false', reason: "the recogniser's VAD heard no speech" }),
     state(3280, 'responding.speaking'),
-    turn(6000, turnRecord(1, 'which rooms do you have', { responseMs: 400 }, 'answered', 600)),
+    turn(6000, turnRecord(1, ROOMS_QUESTION, { responseMs: 400 }, 'answered', 600)),
     state(6000, 'idle.attentive'),
   ]);
 }
