@@ -20,7 +20,7 @@ export function registerCompile(program: Command, io: CliIO, setExitCode: (code:
     .addHelpText(
       'after',
       `
-The JSON is { format, agent, machine, delays, dynamicDelays, speechMilestonesMs }; paste \`machine\` into
+The JSON is { format, agent, machine, delays, dynamicDelays, speechMilestonesMs, backchannels }; paste \`machine\` into
 Stately's visualiser (stately.ai/viz) to explore it. Actions, guards and delays are names bound by the runtime.
 
 Exit codes: 0 compiled, 1 the agent has errors (printed as file:line:col), 2 usage or I/O error.

@@ -243,6 +243,11 @@ export class Playout {
     return last ? text.slice(0, last.charEnd) : '';
   }
 
+  /** Audio of the current utterance received so far, ms (all of it once the voice is done). */
+  get voicedMs(): number {
+    return samplesToMs(this.length, this.transport.sampleRate);
+  }
+
   /** Every word aligned so far for the current utterance. */
   get alignedWords(): readonly TimedWord[] {
     return this.words;

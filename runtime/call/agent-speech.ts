@@ -146,6 +146,27 @@ export class AgentSpeech {
     this.emit({ type: 'agent.cut', atMs: this.now(), utteranceId: this.id, by: cut.cutBy, heardMs: Math.round(heardMs), heardText: cut.heardText, intendedText: cut.fullText });
   }
 
+  /**
+   * The reply's voice is done: when its audio voiced less than its text (a voice that ended early, or gave no
+   * audio at all), the entry is cut to the words voiced, as any cut, and the cut is returned. Undefined when
+   * every word was voiced, or the voice gives no alignment to tell by (then the audio is trusted).
+   */
+  cutToVoiced(): { readonly heardText: string; readonly fullText: string } | undefined {
+    const entry = this.entry;
+    const fullText = this.reply?.text ?? entry?.text ?? '';
+    if (!entry || countWordsOf(fullText) === 0) return undefined;
+    const voicedMs = this.playout.voicedMs;
+    // Only exact alignment tells which words were voiced; otherwise audio, any audio, is trusted.
+    if (voicedMs > 0 && (this.providers.tts.capabilities.alignment !== 'char' || this.playout.alignedWords.length === 0)) return undefined;
+    // Alignment may run past the audio (a realtime model's transcript is spread over its audio by estimate):
+    // every aligned word was voiced; only words never aligned were not.
+    const alignedEndMs = this.playout.alignedWords.at(-1)?.endMs ?? 0;
+    const heardText = voicedMs > 0 ? this.playout.heardPrefix(fullText, Math.max(voicedMs, alignedEndMs)) : '';
+    if (countWordsOf(heardText) >= countWordsOf(fullText)) return undefined;
+    this.cut(entry, { fullText, heardText, cutBy: 'failure' }, voicedMs);
+    return { heardText, fullText };
+  }
+
   /** What the caller heard of the current reply, and what it meant to say. */
   heard(): { text: string; intended: string } | undefined {
     const entry = this.entry;
@@ -180,4 +201,9 @@ export class AgentSpeech {
     if (text === undefined) return undefined;
     return { text, words: this.playout.alignedWords, heardMs: this.playout.heardPositionMs() };
   }
+}
+
+/** Words in a text, for comparing what was voiced with what was meant (whitespace-separated; CJK per character). */
+function countWordsOf(text: string): number {
+  return text.replace(/[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]/g, ' x ').split(/\s+/).filter((word) => /[\p{L}\p{N}]/u.test(word)).length;
 }

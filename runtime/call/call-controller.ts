@@ -1,4 +1,4 @@
-import { createEchoHandler } from '../audio/echo.js';
+import { createEchoHandler, type EchoHandler } from '../audio/echo.js';
 import { Playout, type TimedWord } from '../audio/playout.js';
 import { AgentSpeech } from './agent-speech.js';
 import { CallerSilence } from './caller-silence.js';
@@ -23,6 +23,8 @@ import { ReplyPlanner } from './reply-planner.js';
 import { Replies } from './replies.js';
 import { isBackchannel } from './text-rules.js';
 import { TurnLedger } from './turn-ledger.js';
+
+const NO_BACKCHANNELS: readonly string[] = [];
 
 /** Everything a call needs, injected. */
 export interface CallDeps {
@@ -65,6 +67,8 @@ export class CallController {
   /** The agent's replies: queueing, running, completing and failing them. */
   readonly replies: Replies;
   readonly silence: CallerSilence;
+  /** Echo handling of the inbound audio: what it measured of the line goes in the record at the end. */
+  private readonly echo: EchoHandler;
   private utterance = new CallerUtterance();
   private audioOffsetMs = 0;
   private ended = false;
@@ -108,7 +112,7 @@ export class CallController {
       (metric) => this.emit({ type: 'provider.metric', atMs: this.now(), provider: metric.provider, kind: metric.kind, value: metric.value }),
     );
     const vad = spec.turnTaking.vad;
-    const echo = createEchoHandler({ ...spec.echo, sampleRate: transport.sampleRate });
+    const echo = (this.echo = createEchoHandler({ ...spec.echo, sampleRate: transport.sampleRate }));
     this.pipeline = new InboundPipeline(providers.vad, { threshold: vad.threshold, minSpeechMs: vad.minSpeechMs, milestonesMs: deps.compiled.speechMilestonesMs, echo }, {
       onSpeechStart: (onsetMs) => this.send({ type: 'CALLER.SPEECH_START', onsetMs: onsetMs + this.audioOffsetMs }),
       onSpeechMilestone: (speechMs) => this.send({ type: 'CALLER.SPEECH_MS', speechMs }),
@@ -230,8 +234,14 @@ export class CallController {
   /** The chart drops the caller's utterance without a turn (a backchannel, no words): observers are told why. */
   dropUtterance(): void {
     const text = (this.utterance.final?.text ?? this.utterance.partial?.text ?? '').trim();
-    const reason = text === '' ? 'no-words' : isBackchannel(text, this.spec.bargeIn.backchannels) ? 'backchannel' : 'not-a-turn';
+    const reason = text === '' ? 'no-words' : isBackchannel(text, this.backchannels()) ? 'backchannel' : 'not-a-turn';
     this.emit({ type: 'caller.discarded', atMs: this.now(), reason, text });
+    // A barge-in attempt playout never reacted to (speech shorter than pauseAfterMs) ends with its utterance.
+    // One that paused playout is decided by the chart's `paused` state (resume or interrupt).
+    if (!this.bargeIns.pendingReacted) {
+      const why = reason === 'backchannel' ? `"${text}"` : reason === 'no-words' ? 'no words' : `"${text}", not a turn`;
+      this.bargeIns.close(reason === 'backchannel' ? 'backchannel' : 'false', `${why}, too short to pause playout`, this.now());
+    }
     this.discardUtterance();
   }
 
@@ -242,6 +252,12 @@ export class CallController {
     // The recogniser lags the audio: words it reports before the caller's next speech onset belong to what
     // was just discarded (a backchannel, a committed turn) and must not start the next turn.
     this.lateForDiscarded = !this.pipeline.isSpeaking;
+  }
+
+  /** Backchannels of the call's current language (the compiled list; the default language's for any other). */
+  backchannels(): readonly string[] {
+    const lists = this.deps.compiled.backchannels;
+    return lists[this.language] ?? lists[this.spec.languages.default] ?? NO_BACKCHANNELS;
   }
 
   /** The recogniser delivers words while the caller speaks (barge-in can wait for words). */
@@ -262,12 +278,6 @@ export class CallController {
 
   noteBargeInOnset(onsetMs: number): void {
     this.bargeIns.onset(onsetMs, this.now());
-  }
-
-  /** Caller speech ended before playout reacted to it (shorter than pauseAfterMs): that attempt is over. */
-  closeShortBargeIn(): void {
-    if (this.bargeIns.pendingOnsetMs === undefined || this.bargeIns.pendingReacted) return;
-    this.bargeIns.close(`speech ended before pauseAfterMs (${this.spec.bargeIn.pauseAfterMs} ms): playout did not react`, this.now());
   }
 
   reactToOnset(mode: 'pause' | 'duck' | 'continue', duckGainDb: number): void {
@@ -371,7 +381,7 @@ export class CallController {
   finish(reason: NonNullable<CallRecord['endReason']>): CallRecord {
     if (this.ended) return this.record;
     this.ended = true;
-    this.bargeIns.close('the call ended before it was decided', this.now());
+    this.bargeIns.close('false', 'the call ended before it was decided', this.now());
     // Hung up mid-utterance: keep what was heard.
     if (this.speech.cutAtHangup()) this.turns.settle(this.turns.current, 'hangup');
     this.speech.cancel();
@@ -381,6 +391,10 @@ export class CallController {
     this.speech.close();
     this.record.endedAtMs = this.now();
     this.record.endReason = reason;
+    if (this.echo.mode !== 'off') {
+      const { delayMs, erlDb } = this.echo.estimate;
+      this.record.echo = { ...(delayMs !== undefined && { delayMs }), erlDb: Math.round(erlDb * 10) / 10 };
+    }
     // Ended on our side (goodbye, error): the line must be released too. The caller or the transport ending
     // it needs no hang-up back.
     if (reason !== 'caller-hangup' && reason !== 'transport-closed') {

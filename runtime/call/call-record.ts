@@ -4,19 +4,41 @@ import type { TransportStartInfo } from '../transports/types.js';
 import type { ConversationEntry } from './conversation.js';
 import type { EndpointCue } from './text-rules.js';
 
-/** Step-level latencies of one caller turn, in milliseconds (absent when the step did not happen). */
+/**
+ * Step-level latencies of one caller turn, in milliseconds (absent when the step did not happen), as the
+ * runtime sees them: "end of caller speech" is where the runtime placed it (its VAD or recogniser), and the
+ * last step is the first frame handed to the transport. What the caller lives also holds the runtime's error
+ * on the speech end and the transport's playout delay; `voiceagent test` measures both (its `heard` figures).
+ * Along a turn: `endpointingMs + llmFirstTokenMs + ttsFirstAudioMs + firstFrameOutMs = responseMs`.
+ */
 export interface TurnSpans {
-  /** End of caller speech -> end of turn decided. */
+  /** End of caller speech -> end of turn decided (the commit). */
   endpointingMs?: number;
   /** End of caller speech -> final transcript. */
   sttFinalMs?: number;
-  /** Turn committed -> first LLM token. */
+  /**
+   * Turn committed -> the reply's first model token: how long the caller waited on the model after the commit.
+   * Near 0 when a kept preemptive draft had its tokens ready; `llmRequestToFirstTokenMs` then says how fast the
+   * model really was.
+   */
   llmFirstTokenMs?: number;
-  /** First LLM token -> first TTS audio. */
+  /**
+   * The answering request sent -> its first token arrived: the model's own time to first token, on every model
+   * turn. From the preemptive draft's request when a draft was kept (it went out before the commit, so this can
+   * exceed `llmFirstTokenMs`); from the commit for a request sent then; from the hedge for a fallback model that
+   * won after the first-token timeout (from the commit when it took over from a failed primary).
+   */
+  llmRequestToFirstTokenMs?: number;
+  /** The reply's first text given to the voice (its first model token, or a fixed text) -> the voice's first audio. */
   ttsFirstAudioMs?: number;
-  /** First TTS audio -> first frame sent to the transport. */
+  /**
+   * First audio from the voice -> first frame handed to the transport: the runtime's own step. Playout sends
+   * the first frame in the same tick as the first audio, by design, so this is 0 on a simulated clock and well
+   * under a millisecond on a real one. It is not the transport's playout delay (network, jitter buffer), which
+   * the runtime cannot see; `voiceagent test` measures that as `playout`.
+   */
   firstFrameOutMs?: number;
-  /** End of caller speech -> first agent frame out: what the caller waits. */
+  /** End of caller speech (as the runtime placed it) -> first agent frame handed to the transport. */
   responseMs?: number;
 }
 
@@ -84,6 +106,20 @@ export interface CallRecord {
   readonly dtmf: { atMs: number; digit: string }[];
   /** What the transport's far end said at the start (Twilio: callSid, streamSid, custom parameters). */
   transport?: TransportStartInfo;
+  /** The caller's echo path as the echo handler measured it, set when the call ends; absent with `echo.mode: off`. */
+  echo?: EchoPathRecord;
+}
+
+/** What the echo handler learnt on a call about our own voice coming back down the line. */
+export interface EchoPathRecord {
+  /**
+   * Echo delay measured on the call (send -> echo back, a multiple of 20 ms, 0-1000), in milliseconds: the
+   * delay the gate was last sized around. Absent when no delay was trusted (no echo heard, a line too
+   * noisy, or too little agent audio); the gate then covered paths up to 800 ms (or `echo.tailMs`).
+   */
+  readonly delayMs?: number;
+  /** Echo return loss assumed at the end (how far the echo sits below our audio), in dB; 6 if never measured. */
+  readonly erlDb: number;
 }
 
 /** The record of a call that ended before it could start (its providers could not be built). */

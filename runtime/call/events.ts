@@ -81,8 +81,12 @@ export type CallEventBody =
   | { readonly type: 'agent.cut'; readonly atMs: number; readonly utteranceId: number; readonly by: 'caller' | 'failure' | 'hangup'; readonly heardMs: number; readonly heardText: string; readonly intendedText: string }
   /** Audio levels, dBFS (-100 for silence), throttled: the caller's line as received and the agent's audio as sent. */
   | { readonly type: 'levels'; readonly atMs: number; readonly inDb: number; readonly outDb: number }
-  /** A barge-in attempt changed: onset paused playout, or it was decided. */
-  | { readonly type: 'barge-in'; readonly atMs: number; readonly decision: 'paused' | 'ducked' | 'continued' | 'resumed' | 'interrupted'; readonly record: BargeInRecord }
+  /**
+   * A barge-in attempt changed: onset paused playout, or it was decided. `dismissed`: closed without playout
+   * resuming, as `false` (or `backchannel`): its utterance was dropped before playout reacted, a newer attempt
+   * took over, or the reply or the call ended first; `record.reason` says which.
+   */
+  | { readonly type: 'barge-in'; readonly atMs: number; readonly decision: 'paused' | 'ducked' | 'continued' | 'resumed' | 'dismissed' | 'interrupted'; readonly record: BargeInRecord }
   /** The end of a caller turn was decided: its words go to the agent. */
   | { readonly type: 'turn.committed'; readonly atMs: number; readonly index: number; readonly userText: string; readonly language: string; readonly speechEndMs: number; readonly endpointCue?: EndpointCue }
   /** A turn's reply is over (answered, interrupted, abandoned, failed): its spans and outcome. */

@@ -47,19 +47,19 @@ const guards: { [K in keyof GuardParams]: (args: Args, params: GuardParams[K]) =
     if (p.serverVad === true && !controller.recogniserHeardBargeIn()) return false;
     // A recogniser with no live partials (Realtime segments) gives words only after the caller stops:
     // waiting for them would let the pause time out mid-interruption, so duration decides.
-    if (!controller.sttHasPartials) return words.length === 0 || !mayBeBackchannel(words, p.backchannels);
+    if (!controller.sttHasPartials) return words.length === 0 || !mayBeBackchannel(words, controller.backchannels());
     if (words.length < p.minWords) return false;
     // "yeah" may be the start of "yeah but..." or a backchannel: not an interruption until a real word comes.
-    return !mayBeBackchannel(words, p.backchannels);
+    return !mayBeBackchannel(words, controller.backchannels());
   },
   interruptPhraseHeard: (args, p) => {
     const words = confidentWords(transcriptOf(args.event)?.words ?? [], p.minConfidence);
     return p.phrases.some((phrase) => containsPhrase(words, phrase));
   },
-  utteranceIsBackchannel: (args, p) => isBackchannel(utteranceText(c(args), args.event), p.backchannels),
+  utteranceIsBackchannel: (args) => isBackchannel(utteranceText(c(args), args.event), c(args).backchannels()),
   backchannelWhileAgentSpeaks: (args) => {
     const controller = c(args);
-    return controller.isAgentSpeaking() && isBackchannel(utteranceText(controller, args.event), controller.spec.bargeIn.backchannels);
+    return controller.isAgentSpeaking() && isBackchannel(utteranceText(controller, args.event), controller.backchannels());
   },
   utteranceHeard: () => true,
   /** Words of the current utterance were recognised and it was not discarded (noise, backchannel) since. */
@@ -67,7 +67,7 @@ const guards: { [K in keyof GuardParams]: (args: Args, params: GuardParams[K]) =
   finalTranscriptEmpty: (args) => {
     const controller = c(args);
     const text = controller.utteranceState.final?.text.trim() ?? '';
-    return text === '' || (controller.isAgentSpeaking() && isBackchannel(text, controller.spec.bargeIn.backchannels));
+    return text === '' || (controller.isAgentSpeaking() && isBackchannel(text, controller.backchannels()));
   },
   hasFinalTranscript: (args) => c(args).utteranceState.final !== undefined,
   callerStillSpeaking: (args) => c(args).pipeline.isSpeaking,
@@ -89,12 +89,11 @@ const guards: { [K in keyof GuardParams]: (args: Args, params: GuardParams[K]) =
 const plainActions: { [K in Exclude<keyof ActionParams, 'queueGreeting' | 'sayReprompt' | 'sayGoodbyeAndHangUp' | 'commitTurn' | 'hangUpAfterReply'>]: (args: Args, params: ActionParams[K]) => void } = {
   noteCallerSpeechStart: (args) => args.event.type === 'CALLER.SPEECH_START' && c(args).noteCallerSpeechStart(),
   noteBargeInOnset: (args) => args.event.type === 'CALLER.SPEECH_START' && c(args).noteBargeInOnset(args.event.onsetMs),
-  closeShortBargeIn: (args) => c(args).closeShortBargeIn(),
   noteCallerSpeechEnd: (args) => args.event.type === 'CALLER.SPEECH_END' && c(args).noteCallerSpeechEnd(args.event.lastSpeechMs),
   reactToOnset: (args, p) => c(args).reactToOnset(p.mode, p.duckGainDb),
   resumePlayout: (args) => {
     const controller = c(args);
-    controller.resumePlayout(isBackchannel(utteranceText(controller, args.event), controller.spec.bargeIn.backchannels) ? 'backchannel' : 'false');
+    controller.resumePlayout(isBackchannel(utteranceText(controller, args.event), controller.backchannels()) ? 'backchannel' : 'false');
   },
   cutPlayout: (args, p) => c(args).cutPlayout(p),
   clearTransport: (args) => c(args).clearTransport(),

@@ -9,11 +9,14 @@ import { BufferedTokenStream } from './token-stream.js';
 export class PreemptiveDraft {
   private draft: { text: string; profile: string; messages: readonly ChatMessage[]; stream: BufferedTokenStream } | undefined;
 
-  /** Starts a draft for `text` unless one for the same text is running. */
-  start(text: string, profile: string, messages: readonly ChatMessage[], choice: ModelChoice, facts: LlmCallFacts): void {
+  /**
+   * Starts a draft for `text` unless one for the same text is running. `now` (call time, ms) times its request
+   * and first token, so a turn that keeps it records the model's real time to first token.
+   */
+  start(text: string, profile: string, messages: readonly ChatMessage[], choice: ModelChoice, facts: LlmCallFacts, now?: () => number): void {
     if (this.draft?.text === text) return;
     this.cancel();
-    const stream = new BufferedTokenStream(choice.llm, { messages, model: choice.model, temperature: choice.temperature, maxOutputTokens: choice.maxOutputTokens, facts });
+    const stream = new BufferedTokenStream(choice.llm, { messages, model: choice.model, temperature: choice.temperature, maxOutputTokens: choice.maxOutputTokens, facts }, now);
     this.draft = { text, profile, messages, stream };
   }
 

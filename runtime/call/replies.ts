@@ -89,6 +89,9 @@ export class Replies {
     if (!turn) return;
     if (this.call.speech.current) this.supersedeReply();
     this.call.planner.queueModelReply(turn, this.call.conversation.toMessages(this.call.systemPrompt()), this.call.language);
+    // Its request is out (or a kept draft's went out earlier): the model's time to first token counts from it.
+    const plan = this.call.planner.queued;
+    if (plan?.kind === 'llm') this.call.turns.noteRequest(plan.primary.profile, plan.stream);
   }
 
   /**
@@ -116,7 +119,7 @@ export class Replies {
 
   startDraft(): void {
     const text = this.call.utteranceState.partial?.text.trim();
-    if (text) this.call.planner.startDraft(text, this.call.conversation.toMessages(this.call.systemPrompt()), this.call.language, this.call.record.turns.length + 1);
+    if (text) this.call.planner.startDraft(text, this.call.conversation.toMessages(this.call.systemPrompt()), this.call.language, this.call.record.turns.length + 1, () => this.call.now());
   }
 
   cancelDraft(): void {
@@ -133,12 +136,12 @@ export class Replies {
     const voice = { voice: this.call.voiceFor(this.call.language)!, language: this.call.language, sampleRate: this.call.transport.sampleRate, speed: this.call.spec.voice.settings.speed };
     return this.call.speech.begin(plan, voice, this.call.now(), {
       onFirstToken: (profile) => {
-        this.call.turns.noteFirstToken(fromModel);
+        this.call.turns.noteFirstToken(fromModel, profile);
         this.call.send({ type: 'REPLY.FIRST_TOKEN', profile });
       },
       onText: (delta) => this.call.emit({ type: 'agent.text', atMs: this.call.now(), utteranceId: this.call.speech.utteranceId, delta }),
       onFirstAudio: () => {
-        this.call.turns.noteFirstAudio(fromModel);
+        this.call.turns.noteFirstAudio();
         // The chart hears of it right after this chunk is in playout (onAudio, next) and its first frame is on
         // the wire: playout does not wait for the chart, and the transition (0.1-0.3 ms) is not worth
         // holding the first frame back for.
@@ -150,9 +153,13 @@ export class Replies {
     }, this.call.turns.current?.index);
   }
 
-  /** The `reply` actor stopped (state left): cancel whatever is still running. */
+  /**
+   * The `reply` actor stopped (state left: played out, failed, given up, superseded): cancel whatever is still
+   * running. A barge-in attempt still undecided was heard over this reply and cannot interrupt it any more.
+   */
   stopReply(reply: Reply | undefined): void {
     this.call.speech.stop(reply);
+    this.call.bargeIns.close('false', 'the reply ended before it was decided', this.call.now());
   }
 
   /** The current (or last) agent utterance: text, aligned words and heard position. */
@@ -161,6 +168,7 @@ export class Replies {
   }
 
   hedge(): void {
+    this.call.turns.noteHedge();
     this.call.speech.current?.hedge();
   }
 
@@ -177,6 +185,14 @@ export class Replies {
   completeReply(): void {
     const reply = this.call.speech.current;
     if (reply?.endCallRequested && !this.endAfterReply) this.endAfterReply = 'agent-hangup';
+    // A voice that gave little or no audio: the context keeps what was voiced, and nothing voiced is no answer.
+    const short = this.call.speech.cutToVoiced();
+    if (short) {
+      const nothing = short.heardText.trim() === '';
+      const message = nothing ? `the voice gave no audio for the reply "${short.fullText}"` : `the voice stopped after "${short.heardText}" of the reply "${short.fullText}"`;
+      this.call.recordFailure('tts', { message: `${message}: the context keeps only what was voiced`, retryable: true });
+      if (nothing) this.call.turns.fail();
+    }
     this.call.turns.complete(reply?.usedFallback === true);
     this.call.speech.close();
     this.call.silence.replyPlayed(this.call.now(), this.endAfterReply !== undefined);

@@ -59,15 +59,18 @@ export class ReplyPlanner {
     this.set({ kind: 'llm', messages, facts, primary, ...(fallbackName ? { fallback: this.modelChoice(fallbackName) } : {}), stream });
   }
 
-  /** A preemptive draft on the caller's partial words, for a stateless model only. */
-  startDraft(text: string, history: readonly ChatMessage[], language: string, turnIndex: number): void {
+  /**
+   * A preemptive draft on the caller's partial words, for a stateless model only. `now` (call time, ms) times
+   * its request and first token (see `TurnSpans.llmRequestToFirstTokenMs`).
+   */
+  startDraft(text: string, history: readonly ChatMessage[], language: string, turnIndex: number, now?: () => number): void {
     const route = routeTurn(this.spec, { transcript: text, language, turn: turnIndex });
     // A draft on the realtime model would be a response on the call's shared session, created before the
     // caller's audio is committed (and, speech-to-speech, spoken aloud): drafts are for stateless models only.
     // Degraded to a cascade, the realtime turns go to a chat profile (modelChoice), which can draft.
     if (route.profile === REALTIME_PROFILE && !this.degraded()) return;
     const messages = [...history, { role: 'user' as const, content: text }];
-    this.draft.start(text, route.profile, messages, this.modelChoice(route.profile), { language, turn: turnIndex });
+    this.draft.start(text, route.profile, messages, this.modelChoice(route.profile), { language, turn: turnIndex }, now);
   }
 
   cancelDraft(): void {

@@ -82,7 +82,13 @@ export class Reply {
     // The model's request goes out first (unless it is out already); the TTS context opens while the model thinks.
     const stream = this.plan.kind === 'llm' ? (this.plan.stream ?? this.request(this.plan.primary)) : undefined;
     this.tts = this.voice.tts.open(
-      { voice: this.voice.voice, language: this.voice.language, sampleRate: this.voice.sampleRate, speed: this.voice.speed },
+      {
+        voice: this.voice.voice,
+        language: this.voice.language,
+        sampleRate: this.voice.sampleRate,
+        speed: this.voice.speed,
+        ...(this.plan.kind === 'fixed' ? { fixedText: this.plan.text } : {}),
+      },
       {
         onAudio: (chunk) => {
           if (this.cancelled) return;

@@ -1,4 +1,4 @@
-import { containsPhrase, matchesKeyword, normalizeWords } from '../dsl/text-match.js';
+import { containsPhrase, interjectionFirstParts, matchesKeyword, normalizeWords, soundKeys } from '../dsl/text-match.js';
 import type { RecognizedWord } from '../providers/types.js';
 
 export { containsPhrase, matchesKeyword, normalizeWords };
@@ -20,24 +20,53 @@ export function countWords(text: string): number {
   return cjk + rest;
 }
 
-/** True when the whole utterance is one of the backchannel phrases (possibly repeated: "yeah yeah"). */
-export function isBackchannel(text: string, backchannels: readonly string[]): boolean {
-  const words = normalizeWords(text);
-  if (words.length === 0) return false;
-  const phrases = backchannels.map(normalizeWords).filter((p) => p.length > 0);
-  let i = 0;
-  while (i < words.length) {
-    const match = phrases.find((p) => p.every((w, k) => words[i + k] === w));
-    if (!match) return false;
-    i += match.length;
-  }
-  return true;
+/** A backchannel list as sounds: its phrases, and every sound that may begin or be part of one. */
+interface BackchannelSounds {
+  readonly phrases: readonly (readonly string[])[];
+  readonly vocabulary: ReadonlySet<string>;
 }
 
-/** True when every word so far could still be a backchannel (so an interruption must not be confirmed yet). */
+// Lists are the compiled agent's (one array per language, alive for the agent's life): fold each once.
+const folded = new WeakMap<readonly string[], BackchannelSounds>();
+
+function soundsOf(backchannels: readonly string[]): BackchannelSounds {
+  let sounds = folded.get(backchannels);
+  if (!sounds) {
+    const phrases = backchannels.map(soundKeys).filter((p) => p.length > 0);
+    const keys = new Set(phrases.flat());
+    sounds = { phrases, vocabulary: new Set([...keys, ...interjectionFirstParts(keys)]) };
+    folded.set(backchannels, sounds);
+  }
+  return sounds;
+}
+
+/**
+ * True when the whole utterance is made of backchannel phrases (possibly repeated: "yeah yeah", "嗯嗯"),
+ * compared by sound: "Mhmm." is "mm-hmm", "D'accord." is "d'accord".
+ */
+export function isBackchannel(text: string, backchannels: readonly string[]): boolean {
+  const words = soundKeys(text);
+  if (words.length === 0) return false;
+  const { phrases } = soundsOf(backchannels);
+  // Positions reachable by a run of phrases: "好的" is "好" + "的" or the phrase "好的", and only the second
+  // covers it all, so the first phrase that matches is not always the one to take.
+  const reached = new Array<boolean>(words.length + 1).fill(false);
+  reached[0] = true;
+  for (let i = 0; i < words.length; i++) {
+    if (!reached[i]) continue;
+    for (const p of phrases) if (p.every((w, k) => words[i + k] === w)) reached[i + p.length] = true;
+  }
+  return reached[words.length]!;
+}
+
+/**
+ * True when every word so far could still be (part of) a backchannel, compared by sound, so an interruption
+ * must not be confirmed yet ("yeah" may become "yeah but...", "uh" may become "uh-huh").
+ */
 export function mayBeBackchannel(words: readonly string[], backchannels: readonly string[]): boolean {
-  const vocabulary = new Set(backchannels.flatMap(normalizeWords));
-  return words.length > 0 && words.every((w) => vocabulary.has(w));
+  const { vocabulary } = soundsOf(backchannels);
+  const sounds = soundKeys(words.join(' '));
+  return sounds.length > 0 && sounds.every((w) => vocabulary.has(w));
 }
 
 /** Words of a partial that count for barge-in: confident enough (and, for all but the newest, stable). */

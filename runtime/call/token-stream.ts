@@ -8,12 +8,25 @@ import type { LanguageModel, LlmDelta, LlmRequest } from '../providers/types.js'
  */
 export class BufferedTokenStream {
   readonly tokens: LlmDelta[] = [];
+  /** Call time the request went out, ms; set when the stream was given a clock (`now`). */
+  readonly requestedAtMs: number | undefined;
+  /**
+   * Call time the model's first text token arrived, ms (set when the stream was given a clock). A reader that
+   * comes later (a kept draft) reads it later: this is the model's own time, not the reader's.
+   */
+  firstTokenAtMs: number | undefined;
   private done = false;
   private error: unknown;
   private wake: (() => void) | undefined;
   private readonly controller = new AbortController();
 
-  constructor(llm: LanguageModel, request: Omit<LlmRequest, 'signal'>) {
+  /** `now` (call time, ms), when given, times the request and its first token (see {@link requestedAtMs}). */
+  constructor(
+    llm: LanguageModel,
+    request: Omit<LlmRequest, 'signal'>,
+    private readonly now?: () => number,
+  ) {
+    this.requestedAtMs = now?.();
     void this.pump(llm, { ...request, signal: this.controller.signal });
   }
 
@@ -48,6 +61,7 @@ export class BufferedTokenStream {
     try {
       for await (const token of llm.stream(request)) {
         if (this.controller.signal.aborted) break;
+        if (this.firstTokenAtMs === undefined && typeof token === 'string' && this.now) this.firstTokenAtMs = this.now();
         this.tokens.push(token);
         this.notify();
       }

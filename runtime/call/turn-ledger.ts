@@ -1,9 +1,21 @@
 import type { TurnRecord } from './call-record.js';
 import type { CallEventBody } from './events.js';
 
+/** The answering model request of a turn, as the ledger times it (a `BufferedTokenStream` given a clock). */
+export interface TimedRequest {
+  /** Call time the request went out, ms; unknown for a stream without a clock (then: when the ledger heard of it). */
+  readonly requestedAtMs?: number | undefined;
+  /** Call time its first token arrived, ms, however much later the reply read it. */
+  readonly firstTokenAtMs?: number | undefined;
+}
+
 /** When the current reply reached each step (call time, ms). */
 interface ReplyTimes {
   committedAt?: number;
+  /** The primary model's request: its profile, when it went out, and its stream's own times. */
+  request?: { readonly profile: string; readonly atMs: number; readonly stream: TimedRequest | undefined };
+  /** The fallback model was started because the primary's first token was late. */
+  hedgedAt?: number;
   firstTokenAt?: number;
   firstAudioAt?: number;
 }
@@ -50,16 +62,38 @@ export class TurnLedger {
     this.times = {};
   }
 
-  /** The reply's first token; measured for model replies only. */
-  noteFirstToken(fromModel: boolean): void {
-    this.times.firstTokenAt = this.now();
-    if (this.turn && fromModel && this.times.committedAt !== undefined) this.turn.spans.llmFirstTokenMs = this.now() - this.times.committedAt;
+  /**
+   * The current turn's model request is out (sent now, or a preemptive draft sent earlier and kept): `profile`
+   * is the primary model's, `stream` its token stream (timed when it has a clock).
+   */
+  noteRequest(profile: string, stream: TimedRequest | undefined): void {
+    this.times.request = { profile, atMs: stream?.requestedAtMs ?? this.now(), stream };
   }
 
-  /** The reply's first audio from the voice. */
-  noteFirstAudio(fromModel: boolean): void {
+  /** The fallback model was started alongside the primary (first-token timeout). */
+  noteHedge(): void {
+    this.times.hedgedAt ??= this.now();
+  }
+
+  /**
+   * The reply's first token (a fixed text counts as one), from `profile`: model replies record the wait since
+   * the commit and the model's own time to first token, from its request.
+   */
+  noteFirstToken(fromModel: boolean, profile?: string): void {
+    const now = this.now();
+    this.times.firstTokenAt = now;
+    const { turn, times } = this;
+    if (!turn || !fromModel || times.committedAt === undefined) return;
+    turn.spans.llmFirstTokenMs = now - times.committedAt;
+    const request = times.request;
+    turn.spans.llmRequestToFirstTokenMs =
+      request && (profile === undefined || profile === request.profile) ? (request.stream?.firstTokenAtMs ?? now) - request.atMs : now - (times.hedgedAt ?? times.committedAt);
+  }
+
+  /** The reply's first audio from the voice, for a model reply or a fixed text alike. */
+  noteFirstAudio(): void {
     this.times.firstAudioAt = this.now();
-    if (this.turn && fromModel && this.times.firstTokenAt !== undefined) this.turn.spans.ttsFirstAudioMs = this.now() - this.times.firstTokenAt;
+    if (this.turn && this.times.firstTokenAt !== undefined) this.turn.spans.ttsFirstAudioMs = this.now() - this.times.firstTokenAt;
   }
 
   /** The reply's first frame went to the transport: what the caller waited. */

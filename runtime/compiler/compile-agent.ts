@@ -1,4 +1,4 @@
-import type { AgentSpec } from '../dsl/index.js';
+import { backchannelsByLanguage, type AgentSpec } from '../dsl/index.js';
 import type { CompiledAgent, JsonValue } from './machine-config.js';
 import { agentRegion, callerRegion, languageRegion, ROOT_ID, turnRegion } from './regions.js';
 
@@ -75,5 +75,6 @@ export function compileAgent(spec: AgentSpec, options: { sourceHash?: string } =
       speechStallMs: { ms: SPEECH_STALL_MS },
     },
     speechMilestonesMs: [...milestones].sort((a, b) => a - b),
+    backchannels: backchannelsByLanguage(spec),
   };
 }

@@ -96,6 +96,12 @@ export interface CompiledAgent {
    * `pauseAfterMs` and `confirm.minSpeechMs` being reached on the very frame that reaches them.
    */
   readonly speechMilestonesMs: readonly number[];
+  /**
+   * Backchannels ("uh-huh", "ouais", "嗯") of each language the agent supports: the built-in list of the
+   * language with the agent's `bargeIn.backchannels` changes. The guards that ask whether caller words are
+   * backchannels use the list of the call's current language.
+   */
+  readonly backchannels: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A state node of a compiled agent's chart: names from {@link AgentVocabulary} only. */

@@ -52,10 +52,6 @@ export function agentRegion(spec: AgentSpec): StateNodeConfig {
       ...(bargeIn.enabled
         ? {
             'CALLER.SPEECH_START': { actions: 'noteBargeInOnset', description: 'Caller speech over the agent: a barge-in attempt begins (decided below).' },
-            'CALLER.SPEECH_END': {
-              actions: 'closeShortBargeIn',
-              description: `Caller speech ended before pauseAfterMs (${bargeIn.pauseAfterMs} ms): playout never reacted, so the attempt is over (false).`,
-            },
             'CALLER.SPEECH_MS': {
               guard: { type: 'speechAtLeast', params: { ms: bargeIn.pauseAfterMs } },
               target: 'paused',
@@ -70,7 +66,7 @@ export function agentRegion(spec: AgentSpec): StateNodeConfig {
   // Parameters are built field by field so the JSON does not depend on the key order of the YAML.
   const { minSpeechMs, minWords, minConfidence } = bargeIn.confirm;
   const serverVad = bargeIn.confirm.serverVad && recogniserRunsVad(spec);
-  const confirmParams = { minSpeechMs, minWords, minConfidence, serverVad, backchannels: [...bargeIn.backchannels] };
+  const confirmParams = { minSpeechMs, minWords, minConfidence, serverVad };
   const { at, maxWordTailMs, fadeMs } = bargeIn.cut;
   const paused: StateNodeConfig = {
     tags: ['agent-speaking', 'barge-in-pending'],
@@ -92,7 +88,7 @@ export function agentRegion(spec: AgentSpec): StateNodeConfig {
         : {}),
       'CALLER.SPEECH_START': { actions: 'noteBargeInOnset', description: 'The caller went silent and spoke again: a newer attempt takes over the pause (the older one is closed as false).' },
       'CALLER.SPEECH_END': {
-        guard: { type: 'utteranceIsBackchannel', params: { backchannels: [...bargeIn.backchannels] } },
+        guard: 'utteranceIsBackchannel',
         target: 'speaking',
         actions: ['resumePlayout', 'discardUtterance'],
         description: 'A backchannel ("uh-huh") never interrupts: resume at once.',
@@ -188,7 +184,7 @@ function interruptPhraseTransition(spec: AgentSpec): TransitionConfig {
 
 function thinkingConfirm(spec: AgentSpec) {
   const { minSpeechMs, minWords, minConfidence } = spec.bargeIn.confirm;
-  return { minSpeechMs, minWords: Math.max(1, minWords), minConfidence, backchannels: [...spec.bargeIn.backchannels] };
+  return { minSpeechMs, minWords: Math.max(1, minWords), minConfidence };
 }
 
 function thinkingState(spec: AgentSpec): StateNodeConfig {

@@ -26,14 +26,16 @@ export type EventName =
   | 'AGENT.SAY'
   | 'CALL.HANGUP';
 
-/** Parameters of the barge-in confirmation guard. */
+/**
+ * Parameters of the barge-in confirmation guard. Words that may still be backchannels of the call's language
+ * (`CompiledAgent.backchannels`) never confirm.
+ */
 export interface ConfirmParams {
   readonly minSpeechMs: number;
   readonly minWords: number;
   readonly minConfidence: number;
   /** Wait for the recogniser's own VAD too (`bargeIn.confirm.serverVad`). Absent: do not. */
   readonly serverVad?: boolean;
-  readonly backchannels: readonly string[];
 }
 
 /** Named guards and their parameters (`undefined`: the guard takes none). */
@@ -41,7 +43,8 @@ export interface GuardParams {
   speechAtLeast: { readonly ms: number };
   bargeInConfirmed: ConfirmParams;
   interruptPhraseHeard: { readonly phrases: readonly string[]; readonly minConfidence: number };
-  utteranceIsBackchannel: { readonly backchannels: readonly string[] };
+  /** The utterance is made of backchannels of the call's language (`CompiledAgent.backchannels`). */
+  utteranceIsBackchannel: undefined;
   backchannelWhileAgentSpeaks: undefined;
   utteranceHeard: undefined;
   utteranceInProgress: undefined;
@@ -69,8 +72,6 @@ export interface ActionParams {
   noteCallerSpeechStart: undefined;
   noteCallerSpeechEnd: undefined;
   noteBargeInOnset: undefined;
-  /** Caller speech ended before playout reacted: close its barge-in attempt as `false`. */
-  closeShortBargeIn: undefined;
   reactToOnset: { readonly mode: 'pause' | 'duck' | 'continue'; readonly duckGainDb: number };
   resumePlayout: undefined;
   cutPlayout: CutParams;

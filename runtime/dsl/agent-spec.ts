@@ -136,6 +136,10 @@ export interface BargeInSpec {
   readonly duckGainDb: number;
   readonly pauseAfterMs: number;
   readonly confirm: { readonly minSpeechMs: number; readonly minWords: number; readonly minConfidence: number; readonly serverVad: boolean };
+  /**
+   * The agent's changes to the built-in backchannels, as written: phrases added, `-phrase` removing a built-in
+   * one, `-*` removing them all. The list of a call's language is `backchannelsFor(spec, language)`.
+   */
   readonly backchannels: readonly string[];
   readonly interruptPhrases: readonly string[];
   readonly falseInterruption: { readonly resumeAfterMs: number };

@@ -4,5 +4,6 @@ export { formatDiagnostic, sortDiagnostics, type Diagnostic, type DiagnosticCode
 export { loadAgent, type AgentInput, type AgentLoadResult } from './load-agent.js';
 export { localize, systemPromptFor } from './localize.js';
 export { conditionHolds, detectIntents, routeTurn, type Route, type TurnFacts } from './routing.js';
-export { containsPhrase, matchesKeyword, normalizeWords } from './text-match.js';
+export { backchannelsByLanguage, backchannelsFor, BUILT_IN_BACKCHANNELS } from './backchannels.js';
+export { containsPhrase, interjectionFirstParts, matchesKeyword, normalizeWords, soundKeys } from './text-match.js';
 export { isLiveTranscriptionModel } from './transcription-models.js';

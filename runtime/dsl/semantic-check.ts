@@ -1,6 +1,8 @@
 import { didYouMean } from '../util/did-you-mean.js';
 import { readPackageJson } from '../util/package-root.js';
 import { isLiveTranscriptionModel } from './transcription-models.js';
+import { isBuiltInBackchannel, REMOVE_ALL_BUILT_INS } from './backchannels.js';
+import { soundKeys } from './text-match.js';
 import { REALTIME_PROFILE } from './agent-spec.js';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
 import { misspelledEnvReference } from './env-reference.js';
@@ -236,11 +238,20 @@ function checkOrderings(root: Rec, report: Reporter): void {
 
 function checkBargeInPhrases(root: Rec, report: Reporter): void {
   const bargeIn = rec(root.bargeIn);
-  const backchannels = list(bargeIn?.backchannels).map((x) => String(x).toLowerCase());
+  const entries = list(bargeIn?.backchannels);
+  const keyOf = (phrase: string) => soundKeys(phrase).join(' ');
+  const added = entries.filter((x): x is string => typeof x === 'string' && !x.startsWith('-')).map(keyOf);
   list(bargeIn?.interruptPhrases).forEach((phrase, i) => {
-    if (typeof phrase === 'string' && backchannels.includes(phrase.toLowerCase())) {
+    if (typeof phrase === 'string' && added.includes(keyOf(phrase))) {
       report.error(['bargeIn', 'interruptPhrases', i], 'conflict', `\`${phrase}\` is both a backchannel and an interrupt phrase`, 'keep it in one of the two lists');
     }
+  });
+  entries.forEach((entry, i) => {
+    if (typeof entry !== 'string' || !entry.startsWith('-') || entry === REMOVE_ALL_BUILT_INS) return;
+    const phrase = entry.slice(1).trim();
+    if (phrase !== '' && isBuiltInBackchannel(phrase)) return;
+    const why = phrase === '' ? 'names no phrase' : `removes nothing: "${phrase}" is not a built-in backchannel`;
+    report.error(['bargeIn', 'backchannels', i], 'reference', `\`bargeIn.backchannels\` entry \`${entry}\` ${why}`, '`-<phrase>` removes a built-in backchannel (`-yeah`), `-*` removes them all; to add a phrase, write it without `-`');
   });
 }
 

@@ -156,16 +156,35 @@ export interface TtsContext {
 export interface TextToSpeech {
   readonly id: string;
   readonly capabilities: {
-    readonly alignment: 'char' | 'none';
+    /**
+     * `char`: exact character timings (ElevenLabs, the offline voice); `estimated`: timings spread over the audio
+     * by estimate (a realtime model's transcript), good for cutting at a word but not for telling which words
+     * were voiced; `none`.
+     */
+    readonly alignment: 'char' | 'estimated' | 'none';
     /** Contexts that may be open at once (ElevenLabs: 5 per socket). */
     readonly maxContexts: number;
   };
-  open(options: { readonly voice: string; readonly language: string; readonly sampleRate: number; readonly speed: number }, hooks: TtsHooks): TtsContext;
+  open(options: TtsOpenOptions, hooks: TtsHooks): TtsContext;
   /**
    * Optional: gets ready for a voice ahead of its first utterance (ElevenLabs opens the voice's socket), so the
    * first reply of a call does not wait for a connection handshake. Safe to call again; never throws.
    */
   prewarm?(target: { readonly voice: string; readonly language: string; readonly sampleRate: number }): void;
+}
+
+/** What one TTS context (one utterance) is for. */
+export interface TtsOpenOptions {
+  readonly voice: string;
+  readonly language: string;
+  readonly sampleRate: number;
+  readonly speed: number;
+  /**
+   * The whole text of the utterance when it is a fixed text known up front (a greeting, a reprompt, a goodbye)
+   * rather than a model's streamed reply. A voice that is itself the model (speech-to-speech) must then be
+   * asked to say it; other voices speak the text pushed, as always.
+   */
+  readonly fixedText?: string;
 }
 
 /** Callbacks from a realtime session. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { loadAgent, type AgentSpec } from '../../runtime/dsl/index.js';
+import { backchannelsFor, loadAgent, type AgentSpec } from '../../runtime/dsl/index.js';
 
 const AGENTS = fileURLToPath(new URL('../../agents/', import.meta.url));
 
@@ -65,12 +65,19 @@ describe('defaults', () => {
     expect(spec.bargeIn.pauseAfterMs).toBe(80);
     expect(spec.bargeIn.onSpeechStart).toBe('pause');
     expect(spec.bargeIn.confirm).toEqual({ minSpeechMs: 250, minWords: 1, minConfidence: 0.6, serverVad: true });
-    expect(spec.bargeIn.backchannels).toContain('uh-huh');
+    // No changes to the built-in backchannels; the list of the call's language comes from them.
+    expect(spec.bargeIn.backchannels).toEqual([]);
+    expect(backchannelsFor(spec, 'en')).toContain('uh-huh');
     expect(spec.bargeIn.interruptPhrases).toContain('stop');
   });
 
   it('fills in turn-taking, echo, prompt and offline defaults', () => {
-    expect(spec.turnTaking.vad).toEqual({ engine: 'webrtc', threshold: 0.5, minSpeechMs: 60 });
+    expect(spec.turnTaking.vad).toEqual({
+      engine: 'webrtc',
+      threshold: 0.5,
+      minSpeechMs: 60,
+      noiseGate: { enabled: true, marginDb: 9, holdMarginDb: 3, windowMs: 3000, floorPercentile: 0.2 },
+    });
     expect(spec.turnTaking.endpointing).toEqual({ minSilenceMs: 300, maxSilenceMs: 1200, textCues: true });
     expect(spec.turnTaking.callerSilence).toEqual({ repromptAfterMs: 8000, hangupAfterMs: 25000 });
     expect(spec.echo).toEqual({ mode: 'reference-gated', tailMs: 300, marginDb: 6 });
