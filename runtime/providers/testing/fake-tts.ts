@@ -14,8 +14,10 @@ export interface FakeTtsFailure {
   /**
    * `error-before-audio`: `onError` when the first audio would have come.
    * `error-mid-stream`: the first chunk is delivered, then `onError`.
+   * `silent`: no audio at all, then `onDone` as if every word had been said (a voice that drops a context).
+   * `ends-early`: the first chunk is delivered, then `onDone` as if every word had been said.
    */
-  readonly kind: 'error-before-audio' | 'error-mid-stream';
+  readonly kind: 'error-before-audio' | 'error-mid-stream' | 'silent' | 'ends-early';
   /** Whether the error is retryable. Default: true. */
   readonly retryable?: boolean;
 }
@@ -159,6 +161,14 @@ function createContext(setup: ContextSetup): TtsContext {
     const { failure } = setup;
     if (failure?.kind === 'error-before-audio') return fail('injected failure before the first audio');
     if (failure?.kind === 'error-mid-stream' && chunksDelivered >= 1) return fail(`injected failure mid-stream after ${chunksDelivered} chunk(s)`);
+    // A voice that says it is done without having voiced everything: the done comes once the text has ended.
+    if ((failure?.kind === 'silent' || (failure?.kind === 'ends-early' && chunksDelivered >= 1)) && record.ended) {
+      stop();
+      record.done = true;
+      setup.hooks.onDone();
+      return;
+    }
+    if (failure?.kind === 'silent' || (failure?.kind === 'ends-early' && chunksDelivered >= 1)) return; // nothing more until end()
     const end = Math.min(readyEnd(), synthesised + setup.charsPerChunk);
     if (end > synthesised) {
       const chunkChars = chars.slice(synthesised, end);
