@@ -1,15 +1,24 @@
-import type { TurnSpans } from '../call/call-record.js';
-import { percentile } from './measure.js';
+import { describeAnswer, responsePercentile, type MeasuredTurn } from './measure.js';
 import type { ScenarioResult } from './run-scenario.js';
 
-const SPANS: ReadonlyArray<[keyof TurnSpans, string]> = [
-  ['endpointingMs', 'endpoint'],
-  ['sttFinalMs', 'stt final'],
-  ['llmFirstTokenMs', 'llm 1st token'],
-  ['ttsFirstAudioMs', 'tts 1st audio'],
-  ['firstFrameOutMs', 'frame out'],
-  ['responseMs', 'total'],
+/**
+ * The waterfall's columns. Endpoint, stt final, playout and heard count from the caller's speech end as they
+ * spoke it and end at what they heard (the runtime's own spans start from its idea of the speech end, which
+ * noise can put seconds off); the model and voice columns are the runtime's. Along a turn, endpoint + llm 1st
+ * token + tts 1st audio + playout = heard.
+ */
+const COLUMNS: ReadonlyArray<readonly [label: string, value: (t: MeasuredTurn) => number | undefined]> = [
+  ['endpoint', (t) => t.heard.endpointingMs],
+  ['stt final', (t) => t.heard.sttFinalMs],
+  ['llm 1st token', (t) => t.spans.llmFirstTokenMs],
+  ['model ttft', (t) => t.spans.llmRequestToFirstTokenMs],
+  ['tts 1st audio', (t) => t.spans.ttsFirstAudioMs],
+  ['playout', (t) => t.heard.playoutMs],
+  ['heard', (t) => t.heard.responseMs],
 ];
+
+/** A latency for a summary: `Infinity` (a line never answered) reads "never". */
+const ms = (value: number | undefined): string => (value === undefined ? '-' : Number.isFinite(value) ? `${value} ms` : 'never');
 
 /** A readable report of one scenario: verdict, checks, per-turn latency waterfall, barge-ins. */
 export function formatScenarioReport(result: ScenarioResult): string {
@@ -19,11 +28,17 @@ export function formatScenarioReport(result: ScenarioResult): string {
   for (const check of result.checks) lines.push(`  ${check.passed ? '✓' : '✗'} ${check.name}  — ${check.detail}`);
   const turns = result.measurements.turns;
   if (turns.length) {
-    lines.push('  turns (ms)        ' + SPANS.map(([, label]) => label.padStart(15)).join(''));
+    lines.push('  turns (ms)        ' + COLUMNS.map(([label]) => label.padStart(15)).join(''));
     for (const t of turns) {
-      const cells = SPANS.map(([key]) => (t.spans[key] === undefined ? '-' : String(Math.round(t.spans[key]!))).padStart(15)).join('');
+      const cells = COLUMNS.map(([, value]) => {
+        const v = value(t);
+        return (v === undefined ? '-' : String(Math.round(v))).padStart(15);
+      }).join('');
       lines.push(`  #${String(t.index).padEnd(3)}${truncate(t.userText, 13).padEnd(14)}${cells}  ${t.outcome ?? ''}`);
     }
+  }
+  for (const line of result.measurements.deadAirLines) {
+    lines.push(`  dead air: "${truncate(line.text, 50)}" (step ${line.step + 1}, ended at ${Math.round(line.speechEndMs)} ms): ${describeAnswer(line)}`);
   }
   for (const b of result.measurements.bargeIns) {
     const reaction = b.reactionHeardMs === undefined ? '' : `, agent stopped ${b.reactionHeardMs} ms after onset (as heard)`;
@@ -31,10 +46,11 @@ export function formatScenarioReport(result: ScenarioResult): string {
     const heard = b.heardText !== undefined ? `; caller heard "${truncate(b.heardText, 50)}"` : '';
     lines.push(`  barge-in at ${b.onsetMs} ms: ${cause} -> ${b.kind}${reaction}${heard}`);
   }
-  const { falseBargeIns, missedBargeIns, responseLatenciesMs } = result.measurements;
-  const p50 = percentile(responseLatenciesMs, 0.5);
-  const p95 = percentile(responseLatenciesMs, 0.95);
-  lines.push(`  false barge-ins ${falseBargeIns}, missed barge-ins ${missedBargeIns}${p50 !== undefined ? `, response latency p50 ${p50} ms p95 ${p95} ms` : ''}`);
+  const m = result.measurements;
+  const p50 = responsePercentile(m, 0.5);
+  const p95 = responsePercentile(m, 0.95);
+  const latency = p50 !== undefined ? `, response latency as heard p50 ${ms(p50)} p95 ${ms(p95)}` : '';
+  lines.push(`  false barge-ins ${m.falseBargeIns}, missed barge-ins ${m.missedBargeIns}${latency}, dead-air lines ${m.deadAirLines.length}`);
   for (const f of result.record.failures) lines.push(`  failure at ${Math.round(f.atMs)} ms in ${f.source}: ${f.message}`);
   if (result.error) lines.push(`  error: ${result.error}`);
   return lines.join('\n') + '\n';
@@ -43,11 +59,11 @@ export function formatScenarioReport(result: ScenarioResult): string {
 /** Summary line for a batch. */
 export function formatSummary(results: readonly ScenarioResult[]): string {
   const failed = results.filter((r) => !r.passed).length;
-  const latencies = results.flatMap((r) => r.measurements.responseLatenciesMs);
-  const p95 = percentile(latencies, 0.95);
+  const p95 = responsePercentile({ lines: results.flatMap((r) => r.measurements.lines) }, 0.95);
   const falses = results.reduce((n, r) => n + r.measurements.falseBargeIns, 0);
   const missed = results.reduce((n, r) => n + r.measurements.missedBargeIns, 0);
-  return `${results.length - failed} passed, ${failed} failed` + `  (false barge-ins ${falses}, missed ${missed}${p95 !== undefined ? `, response p95 ${p95} ms` : ''})\n`;
+  const deadAir = results.reduce((n, r) => n + r.measurements.deadAirLines.length, 0);
+  return `${results.length - failed} passed, ${failed} failed` + `  (false barge-ins ${falses}, missed ${missed}${p95 !== undefined ? `, response as heard p95 ${ms(p95)}` : ''}, dead-air lines ${deadAir})\n`;
 }
 
 /** JUnit XML: one testsuite, one testcase per scenario, a failure element listing the failed checks. */

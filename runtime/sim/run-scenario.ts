@@ -1,5 +1,6 @@
 import { prepareAgent } from '../call/call-session.js';
 import type { CallRecord } from '../call/call-record.js';
+import type { CallEvent } from '../call/events.js';
 import { startCall } from '../call/start-call.js';
 import { isBackchannel } from '../call/text-rules.js';
 import { loadAgent, type AgentSpec } from '../dsl/index.js';
@@ -9,7 +10,8 @@ import { flushMicrotasks } from '../util/flush.js';
 import { createSimulatedClock, realClock, type Clock } from '../util/clock.js';
 import { createCallerVoice, callerVoiceFor } from './caller-voice.js';
 import { createChannel } from './channel.js';
-import { evaluateExpectations, measureCall, type CallMeasurements, type CheckResult } from './measure.js';
+import { AgentAtEar, heardOnTimeline } from './agent-at-ear.js';
+import { DEFAULT_DEAD_AIR_MS, evaluateExpectations, measureCall, type CallMeasurements, type CheckResult } from './measure.js';
 import type { Scenario } from './scenario.js';
 import { SimulatedCaller, type CallerActivity } from './simulated-caller.js';
 import { createSound } from './sounds.js';
@@ -24,6 +26,8 @@ export interface RunOptions {
   readonly playoutDelayMs?: number;
   /** Seed of the channel's noise and packet loss. Default: 1. */
   readonly seed?: number;
+  /** Called with every event of the call, from `call.started` to `call.ended` (to record or watch it). */
+  readonly onEvent?: (event: CallEvent) => void;
 }
 
 /** Everything a scenario run produced. */
@@ -36,7 +40,11 @@ export interface ScenarioResult {
   readonly measurements: CallMeasurements;
   readonly record: CallRecord;
   readonly activities: readonly CallerActivity[];
-  /** Audio the agent received (caller side, after the channel), and agent audio as the caller heard it. */
+  /**
+   * The call's audio on one time line (sample `i` is call time `i / sampleRate` s): the caller's line as the
+   * agent received it (after the channel; each 20 ms frame where the caller spoke it, the agent has it 20 ms
+   * later), and the agent's audio as the caller heard it, each frame where it played at their ear.
+   */
   readonly audio: { readonly sampleRate: number; readonly caller: Int16Array; readonly agent: Int16Array };
   /** Call time simulated, ms, and the wall time it took. */
   readonly callMs: number;
@@ -71,6 +79,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const providers = await createOfflineProviders(spec, { clock, sampleRate: SAMPLE_RATE, stt });
   const transport = createInProcessTransport({ clock, sampleRate: SAMPLE_RATE, playoutDelayMs: options.playoutDelayMs ?? 60 });
   let ended = false;
+  const ear = new AgentAtEar(transport.sent, t0);
   const call = await startCall({
     agent: prepareAgent(spec),
     providers,
@@ -78,6 +87,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     clock,
     onEvent: (e) => {
       if (e.type === 'call.ended') ended = true;
+      // Emitted as an utterance's first frame is sent: the caller times its steps from that frame.
+      if (e.type === 'agent.audio' && e.started) ear.utteranceStarted();
+      options.onEvent?.(e);
     },
   });
   const session = call.session!;
@@ -87,11 +99,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const caller = new SimulatedCaller(scenario.script, session, FRAME, {
     expectWords: (line, language) => stt.expect({ words: line.words, language }),
     sound: (kind, durationMs) => createSound(kind, { sampleRate: SAMPLE_RATE, ...(durationMs ? { durationMs } : {}) }),
-    isBackchannel: (text) => isBackchannel(text, spec.bargeIn.backchannels),
+    isBackchannel: (text) => isBackchannel(text, session.controller.backchannels()),
     hangup: () => {
       callerHungUp = true;
       transport.close('caller-hangup');
     },
+    agentHeardMs: (nowMs) => ear.heardMs(nowMs),
+    agentAudible: (nowMs) => ear.audible(nowMs),
   }, (step) => (step.kind === 'say' && step.language) || callerLanguage);
   const voice = await createCallerVoice();
   await caller.prepare(voice, (language) => (language === callerLanguage && scenario.caller.voice) || callerVoiceFor(language), SAMPLE_RATE);
@@ -99,21 +113,27 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const inboundFrames: Int16Array[] = [];
   let echoed = 0;
   const maxCallMs = options.maxCallMs ?? 180_000;
+  // After their last step the caller waits for an answer longer than the dead-air bound: a line answered late
+  // is then measured as late, and one never answered is not cut short by the caller hanging up first.
+  const waitAfterLastStepMs = Math.max(3000, (scenario.expect.deadAirMs ?? DEFAULT_DEAD_AIR_MS) + 1000);
   let error: string | undefined;
   try {
     for (;;) {
       const now = clock.now() - t0;
       // The caller's phone plays agent audio as it arrives; that is what echoes back.
       echoed = feedEcho(transport, echoed, clock.now(), channel);
+      // The caller speaks this frame over [now, now + 20); it reaches the agent once spoken, at now + 20 (the
+      // runtime takes a frame as ending when it arrives, so onsets on both sides agree).
       const clean = callerHungUp || ended ? undefined : caller.nextFrame(now);
       const inbound = channel.inbound(clean);
       // A lost packet reaches the agent as silence (what a jitter buffer without concealment plays out).
       const frame = inbound ?? new Int16Array(FRAME);
       inboundFrames.push(frame);
-      if (!ended) transport.pushAudio(frame);
       await advance(clock, simulated, 20);
       if (ended) break;
-      if (caller.finished && !session.hasTag('agent-speaking') && !session.hasTag('agent-thinking') && now - (caller.lastActivityEndMs ?? now) > 3000) {
+      transport.pushAudio(frame);
+      const idle = !session.hasTag('agent-speaking') && !session.hasTag('agent-thinking') && !ear.audible(now + 20);
+      if (caller.finished && idle && now - (caller.lastActivityEndMs ?? now) > waitAfterLastStepMs) {
         transport.close('caller-hangup');
         break;
       }
@@ -129,7 +149,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   }
   await advance(clock, simulated, 200); // let the far end play what it holds
   const record = await call.done;
-  const measurements = measureCall(record, caller.activities, transport, t0);
+  const measurements = measureCall(record, caller.activities, transport, t0, { deadAirMs: scenario.expect.deadAirMs ?? DEFAULT_DEAD_AIR_MS });
   const checks = evaluateExpectations(scenario.expect, record, measurements);
   if (error) checks.push({ name: 'call completes', passed: false, detail: error });
   return {
@@ -141,7 +161,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     measurements,
     record,
     activities: caller.activities,
-    audio: { sampleRate: SAMPLE_RATE, caller: concat(inboundFrames), agent: transport.heardSamples() },
+    audio: { sampleRate: SAMPLE_RATE, caller: concat(inboundFrames), agent: heardOnTimeline(transport.sent, t0, SAMPLE_RATE, clock.now() - t0) },
     callMs: clock.now() - t0,
     wallMs: performance.now() - started,
     ...(error ? { error } : {}),

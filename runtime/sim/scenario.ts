@@ -25,7 +25,7 @@ export interface ChannelSpec {
   readonly packetLossPct: number;
 }
 
-/** Checks on the finished call. */
+/** Checks on the finished call (see `schemas/scenario.schema.json` for each). */
 export interface ScenarioExpectations {
   readonly bargeIns?: { readonly count?: number; readonly maxReactionMs?: number };
   readonly falseBargeIns?: number;
@@ -34,6 +34,8 @@ export interface ScenarioExpectations {
   readonly heardOnly?: boolean;
   readonly latencyP95Ms?: number;
   readonly turns?: number;
+  /** Longest the caller may wait for an answer, as heard, ms; a line answered later or never fails the scenario. Default: 4000 (`DEFAULT_DEAD_AIR_MS`). */
+  readonly deadAirMs?: number;
 }
 
 /** A validated scenario, defaults applied. */

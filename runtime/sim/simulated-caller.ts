@@ -2,14 +2,20 @@ import type { CallSession } from '../call/call-session.js';
 import type { CallerLine, CallerVoice } from './caller-voice.js';
 import type { ScenarioStep } from './scenario.js';
 
-/** What the caller did when, in call time (ms), for the report and for classifying barge-ins. */
+/**
+ * What the caller did when, in call time (ms), for the report and for classifying barge-ins. Times are when
+ * the caller spoke: a frame spoken over [t, t + 20) reaches the agent at t + 20, as on a real line.
+ */
 export interface CallerActivity {
+  /** Script step (0-based). */
   readonly step: number;
   readonly kind: 'say' | 'backchannel' | 'noise' | 'pause' | 'hangup';
   readonly text?: string;
+  /** Call time of the step's first sample. */
   readonly startMs: number;
   /** Call time of the first word (say) or first sample (noise). */
   readonly onsetMs: number;
+  /** Call time the step's audio (or pause) ends. */
   endMs: number;
   /** Call time the last word ends (say), or the sound ends (noise). */
   readonly speechEndMs: number;
@@ -17,13 +23,19 @@ export interface CallerActivity {
   readonly duringAgentSpeech: boolean;
 }
 
-/** Sentence boundaries: a sentence ends at `.`, `!`, `?` (or their CJK forms) followed by space or end. */
-function sentenceStarts(text: string): number[] {
+/**
+ * Offsets where the sentences of `text` start: a sentence ends at `.`, `!` or `?` followed by a space, or at
+ * `。`, `！`, `？` (CJK writing puts no space after them). A sentence not written yet has no start.
+ */
+export function sentenceStarts(text: string): number[] {
   const starts = [0];
-  const re = /[.!?。！？]+\s+/g;
+  const re = /[.!?]+\s+|[。！？]+\s*(?=\S)/g;
   for (let m = re.exec(text); m; m = re.exec(text)) starts.push(m.index + m[0].length);
   return starts;
 }
+
+/** What the simulated caller reads of the call: the chart's tags and the agent's current utterance. */
+export type CallerView = Pick<CallSession, 'hasTag' | 'agentSpeech'>;
 
 /** The callbacks the simulated caller needs from the run loop. */
 export interface CallerHooks {
@@ -34,11 +46,16 @@ export interface CallerHooks {
   /** Is this text a backchannel for the agent under test? */
   isBackchannel(text: string): boolean;
   hangup(): void;
+  /** How much of the agent's current utterance the caller has heard by `nowMs`, ms; undefined before any of it reached their ear (see `AgentAtEar`). */
+  agentHeardMs(nowMs: number): number | undefined;
+  /** Agent audio is playing at the caller's ear at `nowMs`. */
+  agentAudible(nowMs: number): boolean;
 }
 
 /**
  * Executes a scenario script against a call, one 20 ms frame at a time: decides when each step starts
- * (after the agent's reply, or a set time into one of its sentences), and produces the caller's audio.
+ * (after the agent's reply, or a set time into one of its sentences, both as the caller hears the agent), and
+ * produces the caller's audio.
  */
 export class SimulatedCaller {
   readonly activities: CallerActivity[] = [];
@@ -56,7 +73,7 @@ export class SimulatedCaller {
 
   constructor(
     private readonly script: readonly ScenarioStep[],
-    private readonly session: CallSession,
+    private readonly session: CallerView,
     private readonly frameSamples: number,
     private readonly hooks: CallerHooks,
     private readonly languageOf: (step: ScenarioStep) => string,
@@ -81,7 +98,10 @@ export class SimulatedCaller {
     return this.finished ? (this.activities[this.activities.length - 1]?.endMs ?? 0) : undefined;
   }
 
-  /** Produces the caller's clean audio for the frame ending at `nowMs` (undefined: silent). */
+  /**
+   * Produces the caller's clean audio for the frame spoken over [`nowMs`, `nowMs` + 20) (undefined: silent);
+   * the run loop delivers it to the agent at `nowMs` + 20.
+   */
   nextFrame(nowMs: number): Int16Array | undefined {
     this.trackAgent(nowMs);
     if (this.audio === undefined && nowMs >= this.pauseUntil && this.index < this.script.length && this.due(this.script[this.index]!, nowMs)) {
@@ -101,7 +121,9 @@ export class SimulatedCaller {
   }
 
   private trackAgent(nowMs: number): void {
-    const speaking = this.session.hasTag('agent-speaking') || this.session.hasTag('agent-thinking');
+    // The agent is busy until the caller stops hearing it: the runtime's tags drop when the last frame is sent,
+    // a playout delay before the caller hears it end.
+    const speaking = this.session.hasTag('agent-speaking') || this.session.hasTag('agent-thinking') || this.hooks.agentAudible(nowMs);
     if (speaking && this.awaitingReply && nowMs > this.awaitingSince) this.awaitingReply = false;
     if (this.agentWasSpeaking && !speaking) this.agentIdleSince = nowMs;
     this.agentWasSpeaking = speaking;
@@ -115,12 +137,18 @@ export class SimulatedCaller {
     }
     if (when.agentSpeaking) {
       const speech = this.session.agentSpeech();
-      if (!speech || !this.session.hasTag('agent-speaking')) return false;
+      // Counted on what the caller has heard, not on what the runtime has sent: with `afterMs: 0` the step
+      // starts as the sentence reaches their ear, not a playout delay before.
+      const heardMs = this.hooks.agentHeardMs(nowMs);
+      if (!speech || heardMs === undefined || !this.hooks.agentAudible(nowMs)) return false;
       const starts = sentenceStarts(speech.text);
-      const charStart = starts[Math.min(when.sentence, starts.length) - 1] ?? 0;
+      // Sentence `when.sentence` may not be written yet (the model is still streaming): wait for it rather
+      // than count from an earlier one.
+      if (starts.length < when.sentence) return false;
+      const charStart = starts[when.sentence - 1]!;
       const word = speech.words.find((w) => w.charStart >= charStart);
       if (!word) return false;
-      return speech.heardMs >= word.startMs + when.afterMs;
+      return heardMs >= word.startMs + when.afterMs;
     }
     if (this.agentWasSpeaking) return false;
     // After a `say`, wait for the agent's answer to start (and end), but not forever: a backchannel or a
