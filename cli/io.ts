@@ -6,6 +6,11 @@ export interface CliIO {
   readonly cwd: string;
   /** Environment variables (for `${env:...}` resolution and tokens). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Runs `handler` on SIGTERM and SIGINT (long-running commands: `serve`); returns the function that stops
+   * listening. Absent in tests that never signal.
+   */
+  readonly onSignal?: (handler: (signal: string) => void) => () => void;
 }
 
 /**
@@ -15,7 +20,20 @@ export interface CliIO {
 export function processIO(): CliIO {
   endQuietlyOnBrokenPipe(process.stdout);
   endQuietlyOnBrokenPipe(process.stderr);
-  return { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    env: process.env,
+    onSignal(handler) {
+      process.on('SIGTERM', handler);
+      process.on('SIGINT', handler);
+      return () => {
+        process.off('SIGTERM', handler);
+        process.off('SIGINT', handler);
+      };
+    },
+  };
 }
 
 const guarded = new WeakSet<NodeJS.WriteStream>();

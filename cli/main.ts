@@ -3,6 +3,7 @@ import { packageVersion } from '../runtime/index.js';
 import { registerCompile } from './compile.js';
 import { registerInit } from './init.js';
 import { CliError, EXIT, processIO, type CliIO } from './io.js';
+import { registerServe } from './serve.js';
 import { registerTest } from './test.js';
 import { registerValidate } from './validate.js';
 
@@ -29,6 +30,7 @@ Run \`voiceagent <command> --help\` for a command's options.`,
   registerValidate(program, io, setExitCode);
   registerCompile(program, io, setExitCode);
   registerTest(program, io, setExitCode);
+  registerServe(program, io, setExitCode);
   return program;
 }
 

@@ -65,6 +65,10 @@ export { validatePaths, type ValidationReport, type FileReport } from './project
 export { validateOnline, type ValidateOnlineOptions } from './project/online.js';
 export { scaffoldProject, listTemplates, DEFAULT_TEMPLATE, ScaffoldError, type ScaffoldResult, type ScaffoldOptions, type TemplateInfo } from './project/scaffold.js';
 
+// ---- serving calls ------------------------------------------------------------------------------------
+export { serve, startServer, AgentCatalogError, ServeError, isLoopbackHost, createLogger, silentLogger } from './server/index.js';
+export type { ServeCommandOptions, ServeHandle, AgentEndpoints, RunningServer, ServeOptions, Logger } from './server/index.js';
+
 // ---- time ---------------------------------------------------------------------------------------------
 export { realClock, type Clock } from './util/clock.js';
 export { packageVersion } from './util/package-root.js';

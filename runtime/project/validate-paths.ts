@@ -145,6 +145,17 @@ function fileKind(file: string, text: string, project?: ProjectFolders): FileKin
   return /^(?:script|agent)\s*:/m.test(text) ? 'scenario' : 'agent';
 }
 
+/** What a file is (agent, project or scenario), by the same rules `validate` uses; reads the file. */
+export function classifyFile(file: string): FileKind {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    // Unreadable: loading it as an agent will say so, at its path.
+  }
+  return fileKind(file, text, projectFolders()(dirname(file)));
+}
+
 /** The folders of the project a folder belongs to (nearest `voiceagent.yaml` above), looked up once per folder. */
 function projectFolders(): (dir: string) => ProjectFolders | undefined {
   const byDir = new Map<string, ProjectFolders | undefined>();

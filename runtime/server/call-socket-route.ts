@@ -1,0 +1,55 @@
+import { createOfflineProviders, createSimulatedStt } from '../providers/local/index.js';
+import { callerVoiceFor, createCallerVoice, type CallerVoice } from '../sim/caller-voice.js';
+import { createOfflineSayer, createWebSocketTransport, parseCallQuery } from '../transports/websocket/index.js';
+import type { SocketRoute } from './http-server.js';
+import { checkToken, refuseWhileDraining, type EndpointOptions } from './routes.js';
+
+/**
+ * `WS /calls/:agent?rate=…`: the native PCM16 WebSocket for apps and browsers (docs/websocket-protocol.md).
+ * Offline, typed `say` lines are spoken into the call with the offline caller voice and told to the call's
+ * simulated recogniser, so an offline agent can be called with no microphone and no recogniser.
+ */
+export function callSocketRoute(options: EndpointOptions): SocketRoute {
+  let voice: Promise<CallerVoice> | undefined;
+  return {
+    path: '/calls/:agent',
+    admit(request) {
+      const denied = checkToken(options, request) ?? refuseWhileDraining(options);
+      if (denied) return denied;
+      const query = parseCallQuery(request.url);
+      if (!query.ok) return { status: query.status, body: `${query.message}\n` };
+      const served = request.agent!;
+      return {
+        accept(socket) {
+          const log = options.log.with({ agent: served.name, endpoint: 'websocket' });
+          const stt = options.offline ? createSimulatedStt() : undefined;
+          const language = served.agent.spec.languages.default;
+          const transport = createWebSocketTransport({
+            socket,
+            sampleRate: query.sampleRate,
+            parameters: query.parameters,
+            ...(stt
+              ? {
+                  sayHandler: async (text: string) => {
+                    voice ??= createCallerVoice();
+                    return createOfflineSayer({ voice: await voice, stt, sampleRate: query.sampleRate, language, voiceName: callerVoiceFor(language) })(text);
+                  },
+                }
+              : {}),
+            onProtocolError: (message) => {
+              options.metrics.protocolError('websocket');
+              log.warn('websocket client error', { message });
+            },
+          });
+          void options.host.run({
+            served,
+            transport,
+            endpoint: 'websocket',
+            onEvent: (event) => transport.sendEvent(event),
+            ...(stt ? { providers: ({ spec, clock, sampleRate }) => createOfflineProviders(spec, { clock, sampleRate, stt }) } : {}),
+          });
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { keysNeeded, resolveKey } from '../providers/provider-keys.js';
+import { AgentCatalogError, findAgentFiles, loadAgentCatalog, type ServedAgent } from './agent-catalog.js';
+import { CallHost } from './call-host.js';
+import { createRecordStore } from './call-records.js';
+import { createEventFeed, type EventFeed } from './event-feed.js';
+import { createHttpServer } from './http-server.js';
+import type { Logger } from './logger.js';
+import { createServerMetrics, type ServerMetrics } from './metrics.js';
+import { serverRoutes, type EndpointOptions } from './routes.js';
+
+/** Options of `voiceagent serve`. */
+export interface ServeOptions {
+  /** Agent files or folders; none: the project's agents folder, else `./agents`. */
+  readonly paths: readonly string[];
+  readonly cwd: string;
+  /** Default 127.0.0.1. */
+  readonly host: string;
+  /** 0 takes a free port. Default 8080. */
+  readonly port: number;
+  /** The URL callers (Twilio) reach this server at, behind a proxy or tunnel (`https://…`). */
+  readonly publicUrl?: string;
+  /** Where call records go (`<data>/calls/`). Default `.voiceagent`. */
+  readonly dataDir: string;
+  /** Every agent on the offline providers (no keys, no network). */
+  readonly offline: boolean;
+  /** Also write each call's stereo WAV. */
+  readonly recordWav: boolean;
+  /** How long a drain lets running calls finish before hanging them up, ms. Default 600000 (10 min). */
+  readonly drainTimeoutMs: number;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly log: Logger;
+  /** Metrics of this process; the cluster primary passes aggregated ones in (see cluster.ts). */
+  readonly metrics?: ServerMetrics;
+  /** How `/metrics` is answered (default: this process's registry; a cluster worker asks the primary). */
+  readonly metricsText?: () => Promise<string>;
+  /** Where the live feed's events come from and go (default: this process only). */
+  readonly feed?: EventFeed;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** `http://HOST:PORT`. */
+  readonly url: string;
+  readonly agents: ReadonlyMap<string, ServedAgent>;
+  readonly host: CallHost;
+  readonly http: Server;
+  /** Stop taking calls (healthz 503), let running ones finish up to the drain timeout, then end them; close. */
+  drain(): Promise<void>;
+  /** Ends every call now and closes. */
+  close(): Promise<void>;
+}
+
+/** Thrown when the server must not start; the message says what is wrong and how to fix it. */
+export class ServeError extends Error {
+  override readonly name = 'ServeError';
+}
+
+/** Loopback hosts: the only ones where calls and the feed need no token and Twilio no signature. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * Loads and compiles every agent once, checks the start-up rules (keys unless offline, tokens off loopback),
+ * and listens. Throws {@link ServeError} or {@link AgentCatalogError} (file:line:col) instead of starting.
+ */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const agents = loadAgentCatalog(findAgentFiles(options.paths, options.cwd));
+  checkStartRules(options, agents);
+  const metrics = options.metrics ?? createServerMetrics();
+  const feed = options.feed ?? createEventFeed();
+  const records = createRecordStore(options.dataDir);
+  const host = new CallHost({ offline: options.offline, env: options.env, records, recordWav: options.recordWav, metrics, log: options.log, onEvent: (event) => feed.publish(event) });
+  let draining = false;
+  const endpoint: EndpointOptions = {
+    host,
+    feed,
+    metrics,
+    log: options.log,
+    env: options.env,
+    offline: options.offline,
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+    loopback: isLoopbackHost(options.host),
+    draining: () => draining,
+    metricsText: options.metricsText ?? (() => metrics.registry.metrics()),
+  };
+  const { routes, sockets } = serverRoutes(endpoint);
+  const http = createHttpServer({ routes, sockets, agents: () => agents, log: options.log });
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new ServeError(`port ${options.port} on ${options.host} is in use: pick another with --port, or --port 0 for a free one`) : error),
+    );
+    http.listen(options.port, options.host, () => resolve());
+  });
+  const address = http.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  const closeHttp = () => new Promise<void>((resolve) => http.close(() => resolve()));
+  let drained: Promise<void> | undefined;
+  return {
+    url,
+    agents,
+    host,
+    http,
+    drain() {
+      drained ??= (async () => {
+        draining = true;
+        options.log.info('draining: no new calls', { activeCalls: host.activeCalls, drainTimeoutMs: options.drainTimeoutMs });
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), options.drainTimeoutMs)));
+        const outcome = await Promise.race([host.whenIdle().then(() => 'idle' as const), timedOut]);
+        clearTimeout(timer);
+        if (outcome === 'timeout') {
+          options.log.warn('drain timeout: ending the calls still running', { activeCalls: host.activeCalls });
+          host.hangUpAll();
+          await host.whenIdle();
+        }
+        feed.close();
+        http.closeAllConnections?.();
+        await closeHttp();
+      })();
+      return drained;
+    },
+    async close() {
+      draining = true;
+      host.hangUpAll();
+      await host.whenIdle();
+      feed.close();
+      http.closeAllConnections?.();
+      await closeHttp();
+    },
+  };
+}
+
+function checkStartRules(options: ServeOptions, agents: ReadonlyMap<string, ServedAgent>): void {
+  if (!isLoopbackHost(options.host)) {
+    const missing = ['TWILIO_AUTH_TOKEN', 'VOICEAGENT_TOKEN'].filter((name) => !options.env[name]);
+    if (missing.length > 0) {
+      throw new ServeError(
+        `refusing to listen on ${options.host} (not loopback) without ${missing.join(' and ')}: anyone who can reach it could place calls on your keys. ` +
+          'Set TWILIO_AUTH_TOKEN (your Twilio auth token: webhooks and Media Streams are then signature-checked) and VOICEAGENT_TOKEN (a bearer token for /calls and /v1/events), or listen on 127.0.0.1 behind a proxy.',
+      );
+    }
+  }
+  if (options.offline) return;
+  const problems: string[] = [];
+  for (const served of agents.values()) {
+    for (const use of keysNeeded(served.agent.spec)) {
+      try {
+        resolveKey(use, options.env, served.file);
+      } catch (error) {
+        problems.push((error as Error).message);
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new ServeError(`missing keys; the server did not start:\n${problems.map((p) => `  ${p}`).join('\n')}\nSet them in the environment, or run with --offline (the offline providers, no keys).`);
+  }
+}
+
+export { AgentCatalogError };
