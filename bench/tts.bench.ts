@@ -10,11 +10,24 @@
  *     compute, not the 1 ms floor of `setTimeout`;
  *   - longest step: the longest one synchronous step held the thread (synthesising a phrase), ms; on a shared
  *     thread it delays other calls' playout frames by as much.
+ *   First audio and steps are measured with eSpeak on the calling thread (`thread: 'main'`) and on a synthesis
+ *   thread (`thread: 'worker'`, the default with the real clock).
  *
- * Options: `--runs <n>` (default 20), `--json` (one JSON line instead of the table).
+ * Under load, per `thread` and per number of concurrent contexts N (each speaking the three-phrase en-us reply,
+ * all started at once, `--load-runs` rounds, steps on real `setTimeout` as with the real clock), while a 20 ms
+ * ticker stands in for the other calls' frames:
+ *   - frame lateness: how late each 20 ms tick ran, ms (what another call's playout would suffer);
+ *   - event-loop delay: `perf_hooks.monitorEventLoopDelay` (1 ms resolution) over the round, ms;
+ *   - blocking per step: how long each synthesis step held the call loop, ms (a whole phrase on the main thread;
+ *     handing over a chunk on the worker path);
+ *   - first audio: from `pushText` to each context's first `onAudio`, ms.
+ *
+ * Options: `--runs <n>` (default 20), `--contexts <n,n,...>` (default 1,10,50), `--load-runs <n>` (rounds per
+ * load figure, default 5), `--threads <n>` (synthesis threads, default 1), `--json` (one JSON line instead of
+ * the table).
  */
-import { performance } from 'node:perf_hooks';
-import { createLocalTts, type LocalTts } from '../runtime/providers/local/index.js';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { createLocalTts, createSynthesisPool, type LocalTts, type SynthesisPool } from '../runtime/providers/local/index.js';
 import type { Clock } from '../runtime/util/clock.js';
 import { printTable, summarize, type Summary } from './stats.js';
 
@@ -22,6 +35,15 @@ const args = process.argv.slice(2);
 const runsAt = args.indexOf('--runs');
 const runs = runsAt >= 0 ? Math.max(1, Number(args[runsAt + 1]) || 20) : 20;
 const json = args.includes('--json');
+const option = (name: string): string | undefined => {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+const contextCounts = (option('--contexts') ?? '1,10,50').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+const threads = Math.max(1, Number(option('--threads')) || 1);
+const loadRuns = Math.max(1, Number(option('--load-runs')) || 5);
+const threadModes = ['main', 'worker'] as const;
+type ThreadMode = (typeof threadModes)[number];
 
 const replies = {
   'en-us': 'Thanks for calling, this is the booking line. How can I help you today?',
@@ -77,8 +99,10 @@ function measure(tts: LocalTts, voice: string, text: string, sampleRate: number)
 
 async function main(): Promise<void> {
   const loadStartedAt = performance.now();
-  const tts = await createLocalTts({ clock: immediateClock });
+  const tts = await createLocalTts({ clock: immediateClock, thread: 'main' });
   const loadMs = performance.now() - loadStartedAt;
+  const pool = createSynthesisPool({ size: threads });
+  const onWorker = await createLocalTts({ clock: immediateClock, pool });
 
   const firstAudio = new Map<string, number[]>();
   const realTime = new Map<string, number[]>();
@@ -90,8 +114,12 @@ async function main(): Promise<void> {
     for (const [voice, text] of Object.entries(replies)) {
       for (const sampleRate of [8000, 16000, 24000]) {
         const result = await measure(tts, voice, text, sampleRate);
+        const onThread = sampleRate === 8000 ? await measure(onWorker, voice, text, sampleRate) : undefined;
         if (run < 0) continue;
-        if (sampleRate === 8000) add(firstAudio, `first audio ${voice}, ms`, result.firstAudioMs);
+        if (onThread) {
+          add(firstAudio, `first audio ${voice}, main thread, ms`, result.firstAudioMs);
+          add(firstAudio, `first audio ${voice}, worker thread, ms`, onThread.firstAudioMs);
+        }
         add(realTime, `synthesis ms per audio s, ${voice} @ ${sampleRate / 1000} kHz`, (result.wallMs * 1000) / result.audioMs);
       }
     }
@@ -102,13 +130,74 @@ async function main(): Promise<void> {
     ...[...firstAudio].map(([label, values]) => [label, summarize(values)] as const),
     ...[...realTime].map(([label, values]) => [label, summarize(values)] as const),
     ['one synthesis step (blocks the thread), ms', summarize(stepsMs)],
+    ...(await underLoad(pool)),
   ];
+  await pool.close();
   if (json) {
     process.stdout.write(`${JSON.stringify(Object.fromEntries(rows))}\n`);
     return;
   }
-  process.stdout.write(`eSpeak NG (local-espeak), ${runs} runs; "synthesis ms per audio s" is the real-time factor x 1000 (10 = 100x faster than real time)\n`);
+  process.stdout.write(`eSpeak NG (local-espeak), ${runs} runs; "synthesis ms per audio s" is the real-time factor x 1000 (10 = 100x faster than real time); ${threads} synthesis thread(s)\n`);
   printTable(rows);
+}
+
+/** The real clock (steps on `setTimeout`), timing every step it runs into `into`. */
+function timedRealClock(into: number[]): Clock {
+  return {
+    now: () => performance.now(),
+    setTimeout: (fn, ms) =>
+      setTimeout(() => {
+        const startedAt = performance.now();
+        fn();
+        into.push(performance.now() - startedAt);
+      }, ms),
+    clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  };
+}
+
+interface LoadSamples {
+  readonly lateMs: number[];
+  readonly stepMs: number[];
+  readonly firstAudioMs: number[];
+  readonly loop: ReturnType<typeof monitorEventLoopDelay>;
+}
+
+/** One round: `contexts` replies started at once while a 20 ms ticker runs; resolves when every reply is done. */
+async function loadRound(thread: ThreadMode, pool: SynthesisPool, contexts: number, into: LoadSamples): Promise<void> {
+  const tts = await createLocalTts({ clock: timedRealClock(into.stepMs), thread, pool });
+  const startedAt = performance.now();
+  let ticking = true;
+  const tick = (targetMs: number): void => {
+    // Node fires timers on whole milliseconds, up to 1 ms early: early is on time.
+    into.lateMs.push(Math.max(0, performance.now() - targetMs));
+    if (ticking) setTimeout(tick, Math.max(0, targetMs + 20 - performance.now()), targetMs + 20);
+  };
+  setTimeout(tick, 20, startedAt + 20);
+  into.loop.enable();
+  const firstAudioMs = await Promise.all(Array.from({ length: contexts }, () => measure(tts, 'en-us', replies['en-us'], 8000).then((result) => result.firstAudioMs)));
+  into.loop.disable();
+  ticking = false;
+  into.firstAudioMs.push(...firstAudioMs);
+}
+
+async function underLoad(pool: SynthesisPool): Promise<Array<readonly [string, Summary]>> {
+  const samples = (): LoadSamples => ({ lateMs: [], stepMs: [], firstAudioMs: [], loop: monitorEventLoopDelay({ resolution: 1 }) });
+  for (const thread of threadModes) await loadRound(thread, pool, 4, samples()); // warm-up
+  const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
+  const rows: Array<readonly [string, Summary]> = [];
+  for (const contexts of contextCounts) {
+    for (const thread of threadModes) {
+      const round = samples();
+      for (let run = 0; run < loadRuns; run++) await loadRound(thread, pool, contexts, round);
+      const { loop } = round;
+      const label = `${thread} thread, ${contexts} contexts:`;
+      rows.push([`${label} 20 ms frame lateness, ms`, summarize(round.lateMs)]);
+      rows.push([`${label} event-loop delay, ms`, { n: loop.count, p50: ms(loop.percentile(50)), p95: ms(loop.percentile(95)), p99: ms(loop.percentile(99)), max: ms(loop.max) }]);
+      rows.push([`${label} blocking per step, ms`, summarize(round.stepMs)]);
+      rows.push([`${label} first audio, ms`, summarize(round.firstAudioMs)]);
+    }
+  }
+  return rows;
 }
 
 await main();

@@ -44,7 +44,8 @@ export async function createVad(spec: VadSpec, options: CreateVadOptions): Promi
   const gate = spec.noiseGate;
   if (!gate?.enabled) return vad;
   const gated = createNoiseGatedVad(vad, gate);
-  return { engine: gated.engine, speechProbability: (frame) => gated.speechProbability(frame), close: () => vad.close() };
+  // The engine is still the agent's; the gate is a stage after it.
+  return { engine: vad.engine, speechProbability: (frame) => gated.speechProbability(frame), close: () => vad.close() };
 }
 
 async function createEngine(spec: VadSpec, options: CreateVadOptions): Promise<ClosableVad> {

@@ -1,5 +1,5 @@
 /**
- * The eSpeak NG engine behind the local synthesiser: loads the Emscripten build once per process, resolves voice
+ * The eSpeak NG engine behind the local synthesiser: loads the Emscripten build once per thread, resolves voice
  * names, and synthesises one phrase at a time to 22050 Hz PCM with word start times and pause onsets taken from
  * eSpeak's own synthesis events (the same events Echogarden builds its timelines from).
  */

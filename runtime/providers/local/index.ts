@@ -12,8 +12,10 @@
  * voice**: eSpeak NG formant synthesis, robotic but intelligible, in 100+ languages (`en-us`, `fr-fr`, `de`,
  * `es`, `cmn`...), installed from npm as an Emscripten build (`@echogarden/espeak-ng-emscripten`, GPL-3.0). It
  * streams text in, returns audio at any sample rate with character alignment taken from eSpeak's word events,
- * and synthesises far faster than real time on the calling thread. For callers who will hear the agent, use a
- * hosted voice (`elevenlabs`, `openai`).
+ * and synthesises far faster than real time: on a worker thread ({@link createSynthesisPool}) with the real
+ * clock, so no call's frames wait for another call's phrase; on the calling thread with a simulated clock, so
+ * simulated calls stay deterministic. For callers who will hear the agent, use a hosted voice (`elevenlabs`,
+ * `openai`).
  *
  * @example
  * ```ts
@@ -39,6 +41,8 @@
 export { createLocalTts, LOCAL_TTS_ID } from './espeak-tts.js';
 export type { LocalTts, LocalTtsOptions } from './espeak-tts.js';
 export type { LocalVoice } from './espeak-engine.js';
+export { createSynthesisPool, sharedSynthesisPool } from './synthesis-pool.js';
+export type { SynthesisPool, SynthesisPoolOptions } from './synthesis-pool.js';
 export { createOfflineLlm, OFFLINE_LLM_ID } from './offline-llm.js';
 export type { OfflineLlm, OfflineLlmOptions, OfflineReplyChoice } from './offline-llm.js';
 export { createSimulatedStt, SIMULATED_STT_ID } from './simulated-stt.js';

@@ -41,7 +41,8 @@ const ESPEAK_VOICE_BY_LANGUAGE: Readonly<Record<string, string>> = { en: 'en-us'
  * when `voice.provider` is not `local`, each language speaks with the agent's local fallback voice for it
  * (`voice.fallback`, when its provider is `local`), else a default eSpeak voice for the language (`en` -> `en-us`,
  * `fr` -> `fr-fr`, `zh` -> `cmn`, `de`, `es`, `it`, `pt`, `ja`, else the language code itself). eSpeak NG is loaded
- * once per process; the synthesiser is bound to this call's clock. Rejects when eSpeak NG or the VAD cannot load.
+ * once per process; the synthesiser is bound to this call's clock (with the real clock it synthesises on the
+ * process's synthesis thread, see `createLocalTts`). Rejects when eSpeak NG or the VAD cannot load.
  */
 export async function createOfflineProviders(spec: AgentSpec, options: OfflineProvidersOptions): Promise<OfflineProviders> {
   const [tts, vad] = await Promise.all([createLocalTts({ clock: options.clock }), createVad(spec.turnTaking.vad, { sampleRate: options.sampleRate })]);
