@@ -3,7 +3,8 @@
  * hear a caller who talks over the agent, and what does it cost per frame? (DESIGN.md sections 4 and 7.)
  *
  * Scenes (test/audio/echo-signals.ts): the agent's voice is two speech fixtures (9.2 s, -22 dBFS RMS) sent
- * down a mu-law line and echoed back with delay 50/120/250 ms and echo return loss 10/18/30 dB, optionally
+ * down a mu-law line and echoed back with delay 50/120/250 ms and echo return loss 10/18/30 dB (and VoIP-long
+ * paths: 500 ms / 18 dB, 700 ms / 10 dB), optionally
  * through a small room and a bass-less loudspeaker ("room"), optionally under pink line noise at -50 dBFS,
  * then mu-law again. Each handler starts fresh at the first frame, as on the first reply of a call.
  *   - echo only: share of playout frames where WebRTC VAD (mode 3, threshold 0.5) and the echo verdict say
@@ -32,6 +33,9 @@ const PATHS: Array<Omit<EchoPath, 'room'>> = [
   { delayMs: 120, attenuationDb: 18 },
   { delayMs: 250, attenuationDb: 10 },
   { delayMs: 250, attenuationDb: 30 },
+  // VoIP legs and speakerphones: longer than the 300 ms canceller filter, measured and gated per call.
+  { delayMs: 500, attenuationDb: 18 },
+  { delayMs: 700, attenuationDb: 10 },
 ];
 
 interface Row {

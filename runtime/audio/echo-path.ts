@@ -29,6 +29,12 @@ export class BoundHistory {
     this.value = this.held = initial;
   }
 
+  /** Forgets every bound (they were measured on a wrong premise) and goes back to `initial`. */
+  restart(initial: number): void {
+    this.ring.fill(Number.NaN);
+    this.value = this.held = initial;
+  }
+
   push(bound: number): void {
     this.ring[this.at] = bound;
     this.at = (this.at + 1) % this.ring.length;
@@ -48,8 +54,15 @@ export class BoundHistory {
 const FLOOR_DBFS = -70;
 /** Weight of each new frame in the running correlation statistics (about a 3 s memory). */
 const FORGET = 1 / 150;
-/** Frames with our audio echoing needed before a delay is trusted (1 s). */
+/**
+ * Frames with our audio echoing needed before a delay is trusted (1 s), counted at that delay: the reference
+ * frames that many frames back must have carried audio that often. Otherwise the caller starting to talk
+ * just as our first words reach some lag (inbound and delayed reference both stepping up at once) looks
+ * like a perfect echo at that lag.
+ */
 const MIN_FRAMES = 50;
+/** Reference frames at least this loud count as carrying audio at their lag, in dBFS. */
+const ACTIVE_DBFS = -60;
 /** Smallest correlation between the inbound and the delayed reference envelopes at which a delay is trusted. */
 const MIN_CORRELATION = 0.6;
 
@@ -62,6 +75,8 @@ export class DelayEstimator {
   private readonly sy: Float64Array;
   private readonly syy: Float64Array;
   private readonly sxy: Float64Array;
+  /** Per lag: frames so far in which the reference that far back carried audio. */
+  private readonly active: Uint32Array;
   private sx = 0;
   private sxx = 0;
   private frames = 0;
@@ -74,6 +89,7 @@ export class DelayEstimator {
     this.sy = new Float64Array(lags + 1);
     this.syy = new Float64Array(lags + 1);
     this.sxy = new Float64Array(lags + 1);
+    this.active = new Uint32Array(lags + 1);
   }
 
   /** One frame in which our audio may be echoing: `inbound` level, `reference(lag)` level `lag` frames ago. */
@@ -83,24 +99,30 @@ export class DelayEstimator {
     this.sx += a * (x - this.sx);
     this.sxx += a * (x * x - this.sxx);
     let best = -1;
-    let bestR = -Infinity;
+    // Lags are compared on r * |r| * vx = c * |c| / vy (the same order as r, no square root per lag: the
+    // search spans up to a second of lags on every frame our audio may be echoing).
+    let bestScore = -Infinity;
     const vx = this.sxx - this.sx * this.sx;
     for (let l = 0; l <= this.lags; l++) {
-      const y = Math.max(FLOOR_DBFS, reference(l));
+      const level = reference(l);
+      if (level >= ACTIVE_DBFS) this.active[l]!++;
+      const y = Math.max(FLOOR_DBFS, level);
       this.sy[l]! += a * (y - this.sy[l]!);
       this.syy[l]! += a * (y * y - this.syy[l]!);
       this.sxy[l]! += a * (x * y - this.sxy[l]!);
       const vy = this.syy[l]! - this.sy[l]! * this.sy[l]!;
-      const r = vx > 1e-6 && vy > 1e-6 ? (this.sxy[l]! - this.sx * this.sy[l]!) / Math.sqrt(vx * vy) : 0;
-      if (r > bestR) {
-        bestR = r;
+      const c = this.sxy[l]! - this.sx * this.sy[l]!;
+      const score = vy > 1e-6 ? (c * Math.abs(c)) / vy : 0;
+      if (score > bestScore) {
+        bestScore = score;
         best = l;
       }
     }
+    const bestR = vx > 1e-6 ? Math.sign(bestScore) * Math.sqrt(Math.abs(bestScore) / vx) : 0;
     this.frames++;
     // A trusted delay is kept until another lag is trusted: double talk lowers every correlation for a
     // while, and an echo path's delay does not wander during a call.
-    if (this.frames >= MIN_FRAMES && bestR >= MIN_CORRELATION) {
+    if (this.frames >= MIN_FRAMES && this.active[best]! >= MIN_FRAMES && bestR >= MIN_CORRELATION) {
       this.delayFrames = best;
       this.correlation = bestR;
     }

@@ -1,60 +1,75 @@
 /**
  * Echo handling: the agent's own voice, played on a speakerphone or a poor handset, comes back in the inbound
- * audio 50-300 ms later and 10-40 dB down, through G.711 twice. A VAD hears that echo as a caller talking and
- * the agent would interrupt itself. What the agent sends (each frame playout hands the transport) is the
- * reference; the handler sits between the inbound frame and the VAD and may veto the VAD's "speech".
+ * audio 50-300 ms later (500-800 ms over VoIP legs and speakerphones) and 10-40 dB down, through G.711 twice.
+ * A VAD hears that echo as a caller talking and the agent would interrupt itself. What the agent sends (each
+ * frame playout hands the transport) is the reference; the handler sits between the inbound frame and the VAD
+ * and may veto the VAD's "speech".
  *
  * - `reference-gated` (default): a frame counts as caller speech during playout only if it is `marginDb`
- *   louder than the echo predicted from the reference. The prediction uses frame levels only: the echo return
- *   loss (ERL) is a lower bound measured without knowing the delay (`measureBound`: the echo of any reference
- *   frame older than the tail has arrived inside the window, so the loudest inbound frame there is at least
- *   that loud), the highest recent bound kept (`BoundHistory`); the delay comes from correlating level
- *   envelopes (`DelayEstimator`), and once known only the reference frames around it count. Before anything
- *   is measured it assumes a 6 dB ERL. Every estimate errs towards a louder echo, so errors cost missed
- *   double talk, not false barge-ins.
- * - `aec`: a frequency-domain adaptive echo canceller (`echo-canceller.ts`) removes the echo first; the VAD
- *   judges the cleaned frame and the same gate, lowered by the cancellation it has measured, checks the rest.
+ *   louder than the echo predicted from the reference. The prediction uses frame levels only. The delay is
+ *   measured on every call, 0 to {@link MAX_ECHO_DELAY_MS}, by correlating level envelopes while our audio
+ *   plays (`DelayEstimator`: a lag is trusted once a second of our audio has gone through it and the
+ *   envelopes correlate at 0.6 or more there). Once trusted, the gate's window is the reference frames from
+ *   one before to two after it (whole frames, an echo straddling two, room reverberation): they decide when
+ *   the gate is on, what it predicts, and where echo return loss bounds are taken. Until then it is every lag up to
+ *   {@link UNMEASURED_ECHO_PATH_MS} (or `tailMs`, if longer). The echo return loss (ERL) is a lower bound
+ *   (`measureBound`: the echo of any reference frame older than the window has arrived inside it, so the
+ *   loudest inbound frame there is at least that loud), the highest recent bound kept (`BoundHistory`);
+ *   bounds taken over a window the measured path does not fit in are forgotten. Before anything is measured
+ *   it assumes a 6 dB ERL. Every estimate errs towards a louder echo, so errors cost missed double talk, not
+ *   false barge-ins.
+ * - `aec`: a frequency-domain adaptive echo canceller (`echo-canceller.ts`, its filter `tailMs` long) removes
+ *   the echo first; the VAD judges the cleaned frame and the same gate, lowered by the cancellation it has
+ *   measured, checks the rest. An echo beyond the filter is left to the gate.
  * - `off`: trust the line.
  *
- * Measured (bench/echo.bench.ts, `node --import tsx bench/echo.bench.ts`): the agent's voice (speech
- * fixtures, 9.2 s, -22 dBFS RMS) through mu-law, an echo path, mu-law again; WebRTC VAD mode 3; a fresh
- * handler at the first frame. false: echo-only playout frames flagged as caller speech; on: confirmed onsets
- * (60 ms runs, i.e. false barge-ins); dt: frames of a caller (-23 dBFS RMS) talking over the agent from 4.6 s
- * that are detected; ms: that caller's onset confirmed after. "room": three reflections and a bass-less
- * loudspeaker; "noise": pink line noise at -50 dBFS.
+ * Measured (bench/echo.bench.ts, `npm run bench:echo`): the agent's voice (speech fixtures, 9.2 s, -22 dBFS
+ * RMS) through mu-law, an echo path, mu-law again; WebRTC VAD mode 3; a fresh handler at the first frame.
+ * false: echo-only playout frames flagged as caller speech; on: confirmed onsets (60 ms runs, i.e. false
+ * barge-ins); dt: frames of a caller (-23 dBFS RMS) talking over the agent from 4.6 s that are detected; ms:
+ * that caller's onset confirmed after. "room": three reflections and a bass-less loudspeaker; "noise": pink
+ * line noise at -50 dBFS.
  *
  * | echo path               | off: false / on | reference-gated: false / on / dt / ms | aec: false / on / dt / ms |
  * | ----------------------- | --------------- | ------------------------------------- | ------------------------- |
- * | 50 ms / 10 dB           | 86% / 10        | 0% / 0 / 53% / 120                    | 0% / 0 / 89% / 60         |
- * | 120 ms / 18 dB          | 83% / 14        | 0% / 0 / 83% / 60                     | 0% / 0 / 92% / 60         |
- * | 250 ms / 10 dB          | 86% / 10        | 0.7% / 0 / 58% / 120                  | 0% / 0 / 90% / 60         |
- * | 250 ms / 30 dB          | 52% / 23        | 0% / 0 / 99% / 60                     | 0% / 0 / 99% / 60         |
- * | 120 ms / 18 dB, noise   | 56% / 28        | 0% / 0 / 83% / 60                     | 0% / 0 / 91% / 60         |
- * | 250 ms / 10 dB, noise   | 85% / 13        | 0.9% / 0 / 58% / 120                  | 0% / 0 / 91% / 60         |
- * | 120 ms / 18 dB, room    | 75% / 21        | 0% / 0 / 92% / 60                     | 0% / 0 / 95% / 60         |
- * | 250 ms / 10 dB, room    | 84% / 14        | 0.7% / 0 / 66% / 120                  | 0% / 0 / 94% / 60         |
+ * | 50 ms / 10 dB           | 86% / 10        | 0% / 0 / 49% / 120                    | 0% / 0 / 89% / 60         |
+ * | 120 ms / 18 dB          | 83% / 14        | 0% / 0 / 81% / 60                     | 0% / 0 / 90% / 60         |
+ * | 250 ms / 10 dB          | 86% / 10        | 0% / 0 / 52% / 120                    | 0% / 0 / 88% / 60         |
+ * | 250 ms / 30 dB          | 52% / 23        | 0% / 0 / 98% / 60                     | 0% / 0 / 99% / 60         |
+ * | 500 ms / 18 dB          | 80% / 14        | 0% / 0 / 72% / 60                     | 0% / 0 / 72% / 60         |
+ * | 700 ms / 10 dB          | 82% / 10        | 0% / 0 / 45% / 280                    | 0% / 0 / 45% / 280        |
+ * | 120 ms / 18 dB, noise   | 56% / 28        | 0% / 0 / 81% / 60                     | 0% / 0 / 89% / 60         |
+ * | 250 ms / 10 dB, noise   | 85% / 13        | 0% / 0 / 50% / 120                    | 0% / 0 / 89% / 60         |
+ * | 120 ms / 18 dB, room    | 75% / 21        | 0% / 0 / 87% / 60                     | 0% / 0 / 91% / 60         |
+ * | 250 ms / 10 dB, room    | 84% / 14        | 0% / 0 / 63% / 120                    | 0% / 0 / 91% / 60         |
+ * | 700 ms / 10 dB, room    | 80% / 13        | 0% / 0 / 56% / 120                    | 0% / 0 / 55% / 120        |
  *
- * All 16 conditions of the bench (these plus 50 ms / 10 dB and 250 ms / 30 dB with room and/or noise): zero
- * false onsets for both modes, at most 0.9% false frames; double talk 53-99% (gated), 89-99% (aec). Cost per
- * 20 ms frame at 8 kHz, p50 (p95): reference-gated 1.7 us (2.3) while the agent talks, 0.7 us when it is
- * silent; aec 44 us (55-60) while the agent talks, about 2 us once it has been silent longer than the tail.
- * The VAD itself is about 1.5 us.
+ * All 24 conditions of the bench (6 paths, each with and without room and noise): zero false onsets for
+ * both modes, at most 0.2% false frames; double talk 45-99% (gated), 45-99% (aec; 88-99% on paths its
+ * filter covers). Before the delay was measured per call, paths of 500 and 700 ms gave 12-27 false onsets
+ * per condition (10-30 dB, with or without room) in both modes. Cost per 20 ms frame at 8 kHz, p50: reference-gated about 2 us while the agent
+ * talks (1.4-1.7 us with a 300 ms delay search), 0.7 us when it is silent; aec 35-50 us while the agent
+ * talks, about 2 us once it has been silent longer than the filter. The VAD itself is about 1.5 us.
  *
  * Default `reference-gated`: it never barged in on its own echo in any condition, for 2 us a frame, and
  * hears double talk well once the echo is 18 dB down or more (typical handsets and most speakerphones);
- * against a very loud echo (10 dB) it hears about half of a caller's frames over the agent, but still
- * confirms their onset within 120 ms, which is what barge-in needs. `aec` hears 89%+ of double talk on every
- * line but costs about 25 times as much (1,000 calls with the agent talking half the time: about 1.1 cores
+ * against a very loud echo (10 dB) it hears about half of a caller's frames over the agent, and confirms
+ * their onset within 120 ms (280 ms on a 700 ms path). `aec` hears 88%+ of double talk on paths its filter
+ * covers but costs about 25 times as much (1,000 calls with the agent talking half the time: about 1.1 cores
  * for the canceller alone), so it is for agents whose callers are mostly on speakerphones.
  *
- * Limits: the first ~320 ms of the first reply assume a loud echo (a caller must be about as loud as the
- * agent to interrupt it then); a caller talking over the agent for more than 5 s in a row is taken for an
- * echo path that got louder; after a barge-in flush the gate stays on for up to `tailMs` for audio the far
- * end never played. The recogniser still receives the raw inbound audio.
+ * Limits: the first ~840 ms of the first reply assume a loud echo (a caller must be about as loud as the
+ * agent to interrupt it then: an echo up to 800 ms long may still be on its way); a path longer than 800 ms
+ * is gated only once measured (about a second after its echo starts coming back); a second, weaker echo at another delay
+ * is gated only around the stronger one's; a caller talking over the agent for more than 5 s in a row is
+ * taken for an echo path that got louder; after a barge-in flush the gate stays on, for audio the far end
+ * never played, for the measured delay plus 60 ms (800 ms before it is measured). The recogniser still
+ * receives the raw inbound audio.
  */
 import { createEchoCanceller, type EchoCanceller } from './echo-canceller.js';
 import { BoundHistory, DelayEstimator } from './echo-path.js';
 import { FRAME_MS, levelDbfs, samplesPerFrame } from './frames.js';
+import { ReferenceQueue } from './reference-queue.js';
 
 /** How the agent's own voice, echoed back by the caller's phone, is kept from counting as caller speech. */
 export type EchoMode = 'reference-gated' | 'aec' | 'off';
@@ -62,7 +77,11 @@ export type EchoMode = 'reference-gated' | 'aec' | 'off';
 /** Options of {@link createEchoHandler} (the agent's `echo` section plus the line's sample rate). */
 export interface EchoHandlerOptions {
   readonly mode: EchoMode;
-  /** Longest echo path considered (send -> echo back), in milliseconds. Default: 300. */
+  /**
+   * Echo path (send -> echo back) the `aec` canceller's filter covers, in milliseconds; the gate also assumes
+   * paths this long before it has measured the line's delay, if that is longer than
+   * {@link UNMEASURED_ECHO_PATH_MS}. Default: 300.
+   */
   readonly tailMs?: number;
   /** How far above the predicted echo an inbound frame must be to count as caller speech, in dB. Default: 6. */
   readonly marginDb?: number;
@@ -84,9 +103,16 @@ export interface EchoEstimate {
   readonly erlDb: number;
   /** Echo removed by the canceller (mode `aec`), as assumed by the residual gate, in dB. */
   readonly erleDb: number;
-  /** Whether our own audio from the last `tailMs` could be echoing right now. */
+  /**
+   * Whether our own audio could be echoing right now: a loud reference frame around the measured delay (or
+   * anywhere within the unmeasured path before a delay is trusted). After it, the predicted echo still dies
+   * away for a few frames, vetoing only frames quieter than it.
+   */
   readonly echoActive: boolean;
-  /** Echo delay found (a multiple of 20 ms: the frame most of the echo comes from), or undefined until trusted. */
+  /**
+   * Echo delay found (a multiple of 20 ms: the frame most of the echo comes from, 0 to
+   * {@link MAX_ECHO_DELAY_MS}), or undefined until trusted.
+   */
   readonly delayMs: number | undefined;
 }
 
@@ -105,28 +131,58 @@ export const DEFAULT_ECHO_TAIL_MS = 300;
 /** Default `echo.marginDb`, in dB. */
 export const DEFAULT_ECHO_MARGIN_DB = 6;
 /**
+ * Longest echo delay measured, in milliseconds: the delay search covers 0 to this on every call, whatever
+ * `tailMs` is. A VoIP leg plus a speakerphone rarely exceeds 800 ms; past a second it is a broken line.
+ */
+export const MAX_ECHO_DELAY_MS = 1000;
+/**
+ * Longest echo path the gate assumes until it has measured the line's delay (or `tailMs`, if longer), in
+ * milliseconds: VoIP legs and speakerphones commonly return our audio 500-800 ms late. The price: until the
+ * first bound is measured (the first ~840 ms of a call's first reply), a caller must be about as loud as the
+ * agent to interrupt it. Afterwards the gate covers only the measured delay.
+ */
+export const UNMEASURED_ECHO_PATH_MS = 800;
+/**
  * Echo return loss assumed before any has been measured, in dB: a loud speakerphone. The first reply is
  * protected from its first frame, at the price of a caller having to talk about as loud as the agent to
- * interrupt it until the first bound is measured (`tailMs` plus a frame of our audio, heard back or not).
+ * interrupt it until the first bound is measured (the unmeasured path plus two frames of our audio, heard
+ * back or not: about 840 ms).
  */
 const INITIAL_ERL_DB = 6;
 /** Reference frames quieter than this cannot produce an echo worth gating, in dBFS. */
 const ACTIVE_REFERENCE_DBFS = -60;
+/**
+ * After our audio has left the gate's window, the predicted echo dies away at `RELEASE_DB_PER_FRAME` until it
+ * is quieter than this, in dBFS: the VAD's hangover can call a few frames of near silence after an echo
+ * "speech" and only that prediction vetoes them. A caller is far louder and is heard within a frame or two.
+ */
+const QUIET_ECHO_DBFS = -80;
 /** Reference frames at least this loud are informative enough to measure the echo return loss from, in dBFS. */
 const MEASURING_REFERENCE_DBFS = -45;
 /**
  * Once the delay is known, the reference frames from `delay - GATE_LAGS_BEFORE` to `delay + GATE_LAGS_AFTER`
  * are the ones whose echo may be arriving: the estimate is whole frames, an echo straddles two frames, and
- * a room adds a few tens of milliseconds of reverberation.
+ * a room adds a few tens of milliseconds of reverberation. They size the whole gate: when it is on, what it
+ * predicts, and the window echo return loss bounds are measured over.
  */
 const GATE_LAGS_BEFORE = 1;
-const GATE_LAGS_AFTER = 1;
-/** Fastest fall of the predicted echo level, in dB per frame (60 dB in 400 ms). */
+const GATE_LAGS_AFTER = 2;
+/**
+ * Frames after our audio last played in which the delay estimate still learns, in frames (200 ms): pauses
+ * between words and phrases, but not the caller's answer after the reply.
+ */
+const ESTIMATE_GAP_FRAMES = 10;
+/** Fastest fall of the predicted echo level, in dB per frame (60 dB in 300 ms). */
 const RELEASE_DB_PER_FRAME = 4;
 /** Longest run of frames judged caller speech over our audio that bounds leave out, in frames (5 s). */
 const MAX_CALLER_RUN_FRAMES = 250;
-/** Frames a bound is taken over beyond the tail (see `measureBound`). */
+/** Frames a bound is taken over beyond the gate's window (see `measureBound`). */
 const BOUND_EXTRA_FRAMES = 5;
+/**
+ * Shortest lag a bound's window starts from, in frames (320 ms), however short the measured path: over fewer
+ * frames an echo split across two of them reads up to 3 dB quiet too often, and the bound comes out too high.
+ */
+const MIN_BOUND_LAGS = 16;
 /**
  * Subtracted from each measured bound, in dB: a frame-level envelope cannot see an echo that straddles two
  * frames exactly (up to 3 dB for an isolated loud frame; much less on real speech).
@@ -168,49 +224,11 @@ function createPassThrough(): EchoHandler {
   };
 }
 
-/**
- * The reference: agent samples sent but not yet matched with an inbound frame. Each inbound frame takes one
- * frame of it (silence when playout is idle), so the reference runs on the inbound clock, the clock the
- * caller's phone plays and records on.
- */
-class ReferenceQueue {
-  private readonly ring: Int16Array;
-  private start = 0;
-  private count = 0;
-
-  constructor(capacity: number) {
-    this.ring = new Int16Array(capacity);
-  }
-
-  push(frame: Int16Array): void {
-    const ring = this.ring;
-    for (let i = 0; i < frame.length; i++) {
-      if (this.count === ring.length) {
-        // Far more queued than any tail: the oldest is beyond reach of the echo anyway.
-        this.start = (this.start + 1) % ring.length;
-        this.count--;
-      }
-      ring[(this.start + this.count) % ring.length] = frame[i]!;
-      this.count++;
-    }
-  }
-
-  /** Fills `out` with the next samples, silence past what is queued. */
-  take(out: Int16Array): void {
-    const ring = this.ring;
-    const n = Math.min(out.length, this.count);
-    for (let i = 0; i < n; i++) out[i] = ring[(this.start + i) % ring.length]!;
-    out.fill(0, n);
-    this.start = (this.start + n) % ring.length;
-    this.count -= n;
-  }
-}
-
 function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, marginDb: number, sampleRate: number, frameSamples: number): EchoHandler {
-  // Lags 0..tail, plus one frame: an echo whose delay is not a whole number of frames straddles two of them.
-  const lagFrames = Math.ceil(tailMs / FRAME_MS) + 1;
-  const boundFrames = lagFrames + BOUND_EXTRA_FRAMES;
-  const levels = boundFrames + 1;
+  // Lags in frames, plus one: an echo whose delay is not a whole number of frames straddles two of them.
+  const unmeasuredLags = Math.ceil(Math.max(tailMs, UNMEASURED_ECHO_PATH_MS) / FRAME_MS) + 1;
+  const searchLags = Math.max(unmeasuredLags, Math.ceil(MAX_ECHO_DELAY_MS / FRAME_MS) + 1);
+  const levels = searchLags + BOUND_EXTRA_FRAMES + 1;
   const refDb = new Float64Array(levels).fill(-100);
   const inDb = new Float64Array(levels).fill(-100);
   const outDb = new Float64Array(levels).fill(-100);
@@ -218,34 +236,65 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
   const callerFrame = new Uint8Array(levels);
   let callerRun = 0;
   let now = 0; // index of the current frame in the level rings
-  const queue = new ReferenceQueue(Math.max(sampleRate, frameSamples * (lagFrames + 2)));
+  const queue = new ReferenceQueue(Math.max(sampleRate, frameSamples * (searchLags + 2)));
   const reference = new Int16Array(frameSamples);
   const cleaned = new Int16Array(frameSamples);
+  // The canceller's filter stays at `tailMs` (its cost and convergence time grow with it); the gate behind
+  // it covers what the filter does not reach.
   const canceller: EchoCanceller | undefined =
     mode === 'aec' ? createEchoCanceller({ frameSamples, tailSamples: Math.round((tailMs * sampleRate) / 1000) + frameSamples, sampleRate }) : undefined;
   const erl = new BoundHistory(INITIAL_ERL_DB);
   const erle = new BoundHistory(0);
-  const delay = new DelayEstimator(lagFrames);
+  const delay = new DelayEstimator(searchLags);
   const verdict: EchoVerdict = { frame: cleaned, speechAllowed: true };
+  // The gate's window: reference frames `firstLag`..`lastLag` ago may be echoing now. Every lag up to the
+  // unmeasured path until a delay is trusted, then the few frames around it.
+  let firstLag = 0;
+  let lastLag = unmeasuredLags;
+  let boundsLag = lastLag; // shortest lag the bounds held were taken from (since they were last forgotten)
   let echoActive = false;
+  let sinceActiveReference = levels; // frames since the last reference frame loud enough to echo
   let predictedEcho = -100;
 
   const at = (age: number): number => (now - age + levels) % levels;
   const referenceAt = (age: number): number => refDb[at(age)]!;
+  const loudestReference = (from: number, to: number): number => {
+    let loudest = -100;
+    for (let age = from; age <= to; age++) loudest = Math.max(loudest, refDb[at(age)]!);
+    return loudest;
+  };
+  const boundLag = (): number => Math.max(lastLag, MIN_BOUND_LAGS);
+
+  /** Sizes the gate's window from the trusted delay, if any (called each frame, after the delay's update). */
+  const followDelay = (): void => {
+    if (delay.delayFrames < 0) return;
+    firstLag = Math.max(0, delay.delayFrames - GATE_LAGS_BEFORE);
+    lastLag = Math.min(searchLags, delay.delayFrames + GATE_LAGS_AFTER);
+    // Bounds taken from a lag the echo path does not fit in (a path longer than the unmeasured one) looked
+    // for the echo before it came back: too high, so unsafe. Forget them. Longer lags only err low, and the
+    // estimate moving by one frame (a delay between two) still fits in the window it had.
+    if (delay.delayFrames + 1 > boundsLag) {
+      erl.restart(INITIAL_ERL_DB);
+      boundsLag = boundLag();
+    }
+    boundsLag = Math.min(boundsLag, boundLag());
+  };
 
   /**
-   * A lower bound on the echo return loss from the last `boundFrames` frames, delay unknown: the echo of any
-   * reference frame in [t - boundFrames + 1, t - lagFrames] has arrived inside that window whatever its delay,
-   * so the loudest inbound frame of the window is at least that loud. Double talk only lowers the bound
-   * (the caller adds level), which errs on the safe side; `BoundHistory` keeps the highest recent bound.
+   * A lower bound on the echo return loss from the last `boundLag() + BOUND_EXTRA_FRAMES` frames: the echo of
+   * any reference frame older than the window's last lag has arrived inside them, so the loudest inbound frame
+   * there is at least that loud. Double talk only lowers the bound (the caller adds level), which errs on
+   * the safe side; `BoundHistory` keeps the highest recent bound. A measured short delay shortens the window
+   * (to `MIN_BOUND_LAGS`), so fewer unrelated frames (caller, older echo) loosen the bound.
    * Frames already judged caller speech are left out (a window of mostly such frames measures nothing), or
    * a caller talking over the agent for a few seconds would lower the figure until the gate shut them out.
    * Left out for at most `MAX_CALLER_RUN_FRAMES` in a row: past that the "caller" is more likely an echo
    * path that just got louder (a switch to speakerphone), and the bounds must be allowed to say so.
    */
   const measureBound = (): number => {
-    let inner = -100;
-    for (let age = lagFrames; age < boundFrames; age++) inner = Math.max(inner, refDb[at(age)]!);
+    const from = boundLag();
+    const boundFrames = from + BOUND_EXTRA_FRAMES;
+    const inner = loudestReference(from, boundFrames - 1);
     if (inner < MEASURING_REFERENCE_DBFS) return Number.NaN;
     let loudestIn = -100;
     let counted = 0;
@@ -261,7 +310,7 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
   const measureCancellation = (): number => {
     let loudestIn = -100;
     let loudestOut = -100;
-    for (let age = 0; age < boundFrames; age++) {
+    for (let age = 0; age < boundLag() + BOUND_EXTRA_FRAMES; age++) {
       loudestIn = Math.max(loudestIn, inDb[at(age)]!);
       loudestOut = Math.max(loudestOut, outDb[at(age)]!);
     }
@@ -291,28 +340,28 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
         verdict.frame = inbound;
       }
 
-      let loudestRef = -100;
-      for (let age = 0; age <= lagFrames; age++) loudestRef = Math.max(loudestRef, refDb[at(age)]!);
+      // The delay is searched over the whole range, whatever window the gate uses, while our audio plays (and
+      // through its short pauses), not after: a caller answering within a second of the agent's last words
+      // would look like an echo of them at every lag longer than their pause. The window follows the result.
+      sinceActiveReference = refDb[now]! >= ACTIVE_REFERENCE_DBFS ? 0 : sinceActiveReference + 1;
+      if (sinceActiveReference <= ESTIMATE_GAP_FRAMES) delay.update(level, referenceAt);
+      followDelay();
+      const loudestRef = loudestReference(firstLag, lastLag);
       echoActive = loudestRef >= ACTIVE_REFERENCE_DBFS;
       erl.push(measureBound());
       if (canceller) erle.push(echoActive ? measureCancellation() : Number.NaN);
-      if (!echoActive) {
+      // The echo does not stop dead (room reverberation, and the VAD's own hangover carries a loud frame's
+      // verdict into the next few): the prediction falls off at RELEASE_DB_PER_FRAME at most, also once our
+      // audio has left the window, until it is too quiet to matter.
+      const released = predictedEcho - RELEASE_DB_PER_FRAME;
+      if (!echoActive && released < QUIET_ECHO_DBFS) {
         callerFrame[now] = 0;
         callerRun = 0;
         predictedEcho = -100;
         verdict.speechAllowed = true;
         return verdict;
       }
-      delay.update(level, referenceAt);
-      if (delay.delayFrames >= 0) {
-        // The delay is known: only the reference frames around it can be echoing now.
-        loudestRef = -100;
-        const last = Math.min(lagFrames, delay.delayFrames + GATE_LAGS_AFTER);
-        for (let age = Math.max(0, delay.delayFrames - GATE_LAGS_BEFORE); age <= last; age++) loudestRef = Math.max(loudestRef, refDb[at(age)]!);
-      }
-      // The echo does not stop dead (room reverberation, and the VAD's own hangover carries a loud frame's
-      // verdict into the next few): the prediction falls off at RELEASE_DB_PER_FRAME at most.
-      predictedEcho = Math.max(loudestRef - erl.value - (canceller ? erle.value : 0), predictedEcho - RELEASE_DB_PER_FRAME);
+      predictedEcho = Math.max(echoActive ? loudestRef - erl.value - (canceller ? erle.value : 0) : -100, released);
       verdict.speechAllowed = judged > predictedEcho + marginDb;
       callerRun = verdict.speechAllowed ? callerRun + 1 : 0;
       callerFrame[now] = verdict.speechAllowed && callerRun <= MAX_CALLER_RUN_FRAMES ? 1 : 0;

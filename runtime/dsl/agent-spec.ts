@@ -149,6 +149,7 @@ export interface BargeInSpec {
 /** Echo handling. */
 export interface EchoSpec {
   readonly mode: 'reference-gated' | 'aec' | 'off';
+  /** Echo path the `aec` canceller's filter covers, in ms; the gate measures each call's delay itself (0-1000 ms). */
   readonly tailMs: number;
   readonly marginDb: number;
 }

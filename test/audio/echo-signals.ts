@@ -37,6 +37,11 @@ export interface SceneOptions {
   readonly caller?: { readonly startMs: number; readonly gainDb?: number };
   /** Pink line noise at this level, in dBFS. */
   readonly noiseDbfs?: number;
+  /**
+   * Silence the agent sends after its voice (playout has ended), in milliseconds, rounded to whole frames:
+   * the echo tail still comes back during it. Default 0 (the scene ends with the agent's voice).
+   */
+  readonly trailingMs?: number;
 }
 
 export interface Scene {
@@ -92,9 +97,11 @@ function echoOf(sent: Int16Array, path: EchoPath): Float64Array {
   return out;
 }
 
-/** Builds one scene: the agent talks for its whole voice (9.2 s), the caller maybe over it. */
+/** Builds one scene: the agent talks for its whole voice (9.2 s, then `trailingMs` of silence), the caller maybe over it. */
 export function makeScene(options: SceneOptions): Scene {
-  const outbound = agentSpeech();
+  const agent = agentSpeech();
+  const outbound = options.trailingMs ? new Int16Array(agent.length + Math.round(options.trailingMs / 20) * FRAME) : agent;
+  if (outbound !== agent) outbound.set(agent);
   const length = outbound.length;
   const echo = echoOf(mulawRoundTrip(outbound), options.path);
   const line = new Float64Array(length);

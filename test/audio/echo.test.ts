@@ -126,19 +126,20 @@ describe('createEchoHandler', () => {
     expect(handler.estimate.erlDb).toBeLessThanOrEqual(18);
   });
 
-  it('lets a caller interrupt at a normal level once a line without echo has shown it (after the tail)', () => {
+  it('lets a caller interrupt at a normal level once a line without echo has shown it (after the unmeasured path)', () => {
     const handler = createEchoHandler({ mode: 'reference-gated', sampleRate: 8000 });
     const agent = framesOf(makeScene({ path: { delayMs: 0, attenuationDb: 80 } }).outbound, FRAME);
     const silence = new Int16Array(FRAME);
     const caller = framesOf(gainDb(readFixture('speech-en-female').samples, CALLER_DBFS + 19), FRAME).filter((f) => levelDbfs(f) > -30);
-    // The agent talks 400 ms over a line that returns nothing (a handset with good echo cancellation).
-    for (let i = 0; i < 20; i++) {
+    // The agent talks 900 ms over a line that returns nothing (a handset with good echo cancellation): until
+    // then an echo up to 800 ms long could still be on its way, so the line has not shown it has none.
+    for (let i = 0; i < 45; i++) {
       handler.onOutbound(agent[i + 20]!);
       handler.process(silence);
     }
     let allowed = 0;
     for (let i = 0; i < 10; i++) {
-      handler.onOutbound(agent[i + 40]!);
+      handler.onOutbound(agent[i + 65]!);
       if (handler.process(caller[i]!).speechAllowed) allowed++;
     }
     expect(allowed).toBe(10);

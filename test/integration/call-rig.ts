@@ -105,7 +105,10 @@ export interface StartCallOptions {
 
 /** Loads the agent, builds its real providers and starts the call with a silent caller. */
 export async function startCall(options: StartCallOptions): Promise<CallRig> {
-  const loaded = loadAgent({ file: 'integration-agent.yaml', text: options.yaml });
+  // The rig's line has no echo path (the caller's audio is fixture speech only): echo handling is off unless the
+  // agent says otherwise, so the first reply is not held against an unmeasured 800 ms VoIP echo.
+  const yaml = /^echo:/m.test(options.yaml) ? options.yaml : `${options.yaml.trimEnd()}\necho: { mode: off }\n`;
+  const loaded = loadAgent({ file: 'integration-agent.yaml', text: yaml });
   if (!loaded.ok) throw new Error(`integration agent invalid:\n${loaded.diagnostics.map(formatDiagnostic).join('\n')}`);
   const spec = loaded.spec;
   const providers = await createProviders(spec, {

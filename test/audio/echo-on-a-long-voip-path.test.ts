@@ -1,0 +1,97 @@
+/*
+ * A speakerphone on a VoIP line returns the agent's voice 500-800 ms late. The echo gate used to cover only
+ * `echo.tailMs` (300 ms): the echo of each phrase came back after the phrase, and after the reply, outside
+ * the gate, and the VAD took it for the caller (about twenty barge-in attempts in a simulated call, one of
+ * them confirmed). The handler now measures the delay on every call (0-1,000 ms, whatever `tailMs` is) and
+ * gates around it; until it has, it gates as if the path could be 800 ms long.
+ *
+ * Each scene plays the agent's voice (9.2 s) down a mu-law line with the echo path, then 1.2 s of silence
+ * while the echo tail comes back, through a fresh handler and the real WebRTC VAD, as echo.test.ts does.
+ */
+import { describe, expect, it } from 'vitest';
+import { createEchoHandler, type EchoHandler } from '../../runtime/audio/echo.js';
+import { levelDbfs } from '../../runtime/audio/frames.js';
+import { createWebRtcVad } from '../../runtime/audio/webrtc-vad.js';
+import { agentSpeech, FRAME, makeScene, measureCondition, onsets, type Scene } from './echo-signals.js';
+import { framesOf } from './vad-signals.js';
+
+/** Frames after the agent's voice: playout has ended, only the echo tail comes back. */
+const PLAYOUT_END_FRAME = agentSpeech().length / FRAME;
+
+interface Played {
+  /** Per frame: VAD speech and allowed by the handler (what the inbound pipeline acts on). */
+  readonly speech: boolean[];
+  /** Per frame: the handler allowed the frame as speech, VAD aside. */
+  readonly allowed: boolean[];
+  /** Per frame: the handler's `echoActive`. */
+  readonly echoActive: boolean[];
+  /** Per frame: the handler's measured delay (undefined until trusted). */
+  readonly delayMs: Array<number | undefined>;
+}
+
+async function play(scene: Scene, handler: EchoHandler): Promise<Played> {
+  const vad = await createWebRtcVad({ sampleRate: 8000 });
+  const sent = framesOf(scene.outbound, FRAME);
+  const played: Played = { speech: [], allowed: [], echoActive: [], delayMs: [] };
+  framesOf(scene.inbound, FRAME).forEach((frame, i) => {
+    handler.onOutbound(sent[i]!);
+    const verdict = handler.process(frame);
+    played.speech.push(vad.speechProbability(verdict.frame) >= 0.5 && verdict.speechAllowed);
+    played.allowed.push(verdict.speechAllowed);
+    played.echoActive.push(handler.estimate.echoActive);
+    played.delayMs.push(handler.estimate.delayMs);
+  });
+  vad.close();
+  return played;
+}
+
+describe('an echo path longer than the canceller filter (VoIP, speakerphone)', () => {
+  for (const mode of ['reference-gated', 'aec'] as const) {
+    for (const delayMs of [500, 700]) {
+      it(`${mode}, ${delayMs} ms / 10 dB: the delay is measured within a frame and no echo frame counts as speech, during or after playout`, async () => {
+        const scene = makeScene({ path: { delayMs, attenuationDb: 10 }, trailingMs: 1200 });
+        const handler = createEchoHandler({ mode, sampleRate: 8000 });
+        const { speech, allowed } = await play(scene, handler);
+
+        expect(Math.abs(handler.estimate.delayMs! - delayMs)).toBeLessThanOrEqual(20);
+        expect(onsets(speech)).toEqual([]);
+        // After playout ends, every frame is pure echo (or silence): none may pass, VAD or not.
+        const inbound = framesOf(scene.inbound, FRAME);
+        const echoPassed = inbound.map((frame, i) => i >= PLAYOUT_END_FRAME && levelDbfs(frame) > -60 && allowed[i]!);
+        expect(echoPassed.filter(Boolean)).toEqual([]);
+        expect(speech.slice(PLAYOUT_END_FRAME).filter(Boolean)).toEqual([]);
+      });
+
+      it(`${mode}, ${delayMs} ms / 18 dB: a caller talking over the agent at a normal level is still heard`, async () => {
+        const figures = await measureCondition(
+          () => createEchoHandler({ mode, sampleRate: 8000 }),
+          () => createWebRtcVad({ sampleRate: 8000 }),
+          { path: { delayMs, attenuationDb: 18 } },
+        );
+        expect(figures.falseOnsets).toBe(0);
+        expect(figures.doubleTalkPct).toBeGreaterThan(60);
+        expect(figures.onsetLatencyMs).toBeLessThanOrEqual(120);
+      });
+    }
+  }
+
+  it('gates a 700 ms echo before its delay is measured (the first second of the first reply)', async () => {
+    const scene = makeScene({ path: { delayMs: 700, attenuationDb: 10 } });
+    const handler = createEchoHandler({ mode: 'reference-gated', sampleRate: 8000 });
+    const { speech, delayMs } = await play(scene, handler);
+    // The delay cannot be trusted before the echo has come back for a while; the gate covers it meanwhile.
+    const trustedAt = delayMs.findIndex((d) => d !== undefined);
+    expect(trustedAt * 20).toBeGreaterThan(700);
+    expect(onsets(speech.slice(0, trustedAt + 10))).toEqual([]);
+  });
+
+  it('keeps the gate on a short path no longer than the path needs (120 ms: off 60 ms after its echo, not 300 ms)', async () => {
+    const scene = makeScene({ path: { delayMs: 120, attenuationDb: 18 }, trailingMs: 1200 });
+    const handler = createEchoHandler({ mode: 'reference-gated', sampleRate: 8000 });
+    const { echoActive } = await play(scene, handler);
+    const lastLoud = framesOf(scene.outbound, FRAME).findLastIndex((frame) => levelDbfs(frame) > -60);
+    const lastActive = echoActive.lastIndexOf(true);
+    expect(handler.estimate.delayMs).toBe(120);
+    expect((lastActive - lastLoud) * 20).toBeLessThanOrEqual(120 + 60);
+  });
+});
