@@ -104,9 +104,16 @@ export class CallHost {
     return this.calls.size === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Ends every call in progress (shutdown past the drain timeout): each record says so. */
+  /**
+   * Ends every call in progress (shutdown past the drain timeout). The server hangs up, so each record says
+   * `agent-hangup` and the line is released (a Twilio stream closed, so Twilio ends the call), not
+   * `caller-hangup`, which would blame the caller and leave the stream open.
+   */
   hangUpAll(): void {
-    for (const { call } of this.calls.values()) call.hangup();
+    for (const { call } of this.calls.values()) {
+      if (call.session) call.session.hangup('agent-hangup');
+      else call.hangup();
+    }
   }
 
   private providersFor(served: ServedAgent): ProvidersSource {

@@ -2,7 +2,7 @@ import { createOfflineProviders, createSimulatedStt } from '../providers/local/i
 import { callerVoiceFor, createCallerVoice, type CallerVoice } from '../sim/caller-voice.js';
 import { createOfflineSayer, createWebSocketTransport, parseCallQuery } from '../transports/websocket/index.js';
 import type { SocketRoute } from './http-server.js';
-import { checkToken, refuseWhileDraining, type EndpointOptions } from './routes.js';
+import { checkToken, refuseWhileDraining, type EndpointOptions } from './endpoint.js';
 
 /**
  * `WS /calls/:agent?rate=…`: the native PCM16 WebSocket for apps and browsers (docs/websocket-protocol.md).

@@ -4,7 +4,7 @@ import type { CallEvent } from '../call/events.js';
 import { createEventFeed, type EventFeed } from './event-feed.js';
 import type { Logger } from './logger.js';
 import { createServerMetrics } from './metrics.js';
-import { startServer, type RunningServer, type ServeOptions } from './serve.js';
+import { ServeError, startServer, type RunningServer, type ServeOptions } from './serve.js';
 
 /*
  * `serve --workers N`: N worker processes (node:cluster) behind one port. A call lives on the worker that
@@ -12,12 +12,12 @@ import { startServer, type RunningServer, type ServeOptions } from './serve.js';
  *
  * IPC, worker -> primary: `metrics?` (a worker was asked for /metrics), `event` (a call event: call.started
  * and call.ended always, every other kind only while some worker has feed subscribers), `subscribers` (this
- * worker's feed count). Primary -> workers: `metrics` (the summed text), `event` (another worker's event),
- * `feed` (whether anyone subscribes).
+ * worker's feed count), `failed` (it could not start: why). Primary -> workers: `metrics` (the summed
+ * text), `event` (another worker's event), `feed` (whether anyone subscribes), `drain` (stop taking calls).
  */
 
-type ToPrimary = { va: 'metrics?'; id: number } | { va: 'event'; event: CallEvent } | { va: 'subscribers'; count: number } | { va: 'ready'; url: string };
-type ToWorker = { va: 'metrics'; id: number; text: string } | { va: 'event'; event: CallEvent } | { va: 'feed'; active: boolean };
+type ToPrimary = { va: 'metrics?'; id: number } | { va: 'event'; event: CallEvent } | { va: 'subscribers'; count: number } | { va: 'ready'; url: string } | { va: 'failed'; message: string };
+type ToWorker = { va: 'metrics'; id: number; text: string } | { va: 'event'; event: CallEvent } | { va: 'feed'; active: boolean } | { va: 'drain' };
 
 const isMessage = (message: unknown): message is { va: string } => typeof message === 'object' && message !== null && typeof (message as { va?: unknown }).va === 'string';
 
@@ -56,6 +56,8 @@ export async function startClusterPrimary(options: { readonly workers: number; r
           if (!isMessage(message)) return;
           const m = message as ToPrimary;
           if (m.va === 'ready') resolve(m.url);
+          // A worker that could not start (the port in use) says why: the CLI prints it, not "worker exited".
+          else if (m.va === 'failed') reject(new ServeError(m.message));
           else if (m.va === 'metrics?') {
             aggregator
               .clusterMetrics()
@@ -74,7 +76,12 @@ export async function startClusterPrimary(options: { readonly workers: number; r
       }),
     );
   }
-  const all = await Promise.all(urls);
+  const all = await Promise.all(urls).catch((error: unknown) => {
+    // One worker could not start: the others go too, before the CLI says why and exits (a worker left talking
+    // to a primary that has gone dies of EPIPE with a stack trace).
+    for (const worker of workers) if (!worker.isDead()) worker.process.kill('SIGKILL');
+    throw error;
+  });
   const exited = workers.map((worker) => new Promise<void>((resolve) => (worker.isDead() ? resolve() : worker.once('exit', () => resolve()))));
   for (const worker of workers) {
     worker.on('exit', (code, signal) => {
@@ -86,7 +93,13 @@ export async function startClusterPrimary(options: { readonly workers: number; r
     url: all[0]!,
     workers: workers.length,
     async drain() {
-      for (const worker of workers) if (!worker.isDead()) worker.process.kill('SIGTERM');
+      // Asked over IPC, not by signal: a Ctrl-C reaches every process of the terminal's group, and a worker
+      // would take a SIGTERM from here as the second signal that ends its calls at once.
+      for (const worker of workers) {
+        if (worker.isDead()) continue;
+        if (worker.isConnected()) worker.send({ va: 'drain' } satisfies ToWorker);
+        else worker.process.kill('SIGTERM');
+      }
       await Promise.all(exited);
     },
     kill() {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { findAgentFiles, loadAgentCatalog } from './agent-catalog.js';
 import { startClusterPrimary } from './cluster.js';
 import type { Logger } from './logger.js';
-import { startServer, type ServeOptions } from './serve.js';
+import { checkStartRules, startServer, type ServeOptions } from './serve.js';
 
 export { AgentCatalogError } from './agent-catalog.js';
 export { createLogger, silentLogger, type Logger } from './logger.js';
@@ -54,8 +54,11 @@ export async function serve(options: ServeCommandOptions): Promise<ServeHandle> 
       kill: () => void server.close(),
     };
   }
-  // Checked here first so a broken agent is reported once, by the primary, before any worker starts.
-  const agents = [...loadAgentCatalog(findAgentFiles(options.paths, options.cwd)).values()];
+  // Checked here first so a broken agent, a missing key or a missing token is reported once, by the primary,
+  // before any worker starts (a worker's refusal would otherwise reach the CLI as "worker exited").
+  const catalog = loadAgentCatalog(findAgentFiles(options.paths, options.cwd));
+  checkStartRules(options, catalog);
+  const agents = [...catalog.values()];
   const here = fileURLToPath(import.meta.url);
   const exec = here.replace(/index\.(ts|js)$/, 'worker-main.$1');
   const { env: _env, log, ...portable } = options;

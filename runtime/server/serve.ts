@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { formatDiagnostic } from '../dsl/diagnostics.js';
+import { dottedPath, parseYamlSource } from '../dsl/yaml-source.js';
 import { keysNeeded, resolveKey } from '../providers/provider-keys.js';
 import { AgentCatalogError, findAgentFiles, loadAgentCatalog, type ServedAgent } from './agent-catalog.js';
 import { CallHost } from './call-host.js';
@@ -133,7 +136,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
 }
 
-function checkStartRules(options: ServeOptions, agents: ReadonlyMap<string, ServedAgent>): void {
+/**
+ * The rules checked before listening: tokens off loopback, and every agent's keys unless offline. Throws a
+ * {@link ServeError} saying what is missing and how to fix it. `serve --workers N` checks them in the primary
+ * too, so a refusal is one clear message before any worker starts.
+ */
+export function checkStartRules(options: Pick<ServeOptions, 'host' | 'offline' | 'env'>, agents: ReadonlyMap<string, ServedAgent>): void {
   if (!isLoopbackHost(options.host)) {
     const missing = ['TWILIO_AUTH_TOKEN', 'VOICEAGENT_TOKEN'].filter((name) => !options.env[name]);
     if (missing.length > 0) {
@@ -146,16 +154,22 @@ function checkStartRules(options: ServeOptions, agents: ReadonlyMap<string, Serv
   if (options.offline) return;
   const problems: string[] = [];
   for (const served of agents.values()) {
+    // Said as `validate --online` says it: once per key field, at its file:line:col.
+    const source = parseYamlSource(readFileSync(served.file, 'utf8'), served.file);
+    const fields = new Set<string>();
     for (const use of keysNeeded(served.agent.spec)) {
+      if (fields.has(use.field)) continue;
+      fields.add(use.field);
       try {
         resolveKey(use, options.env, served.file);
       } catch (error) {
-        problems.push((error as Error).message);
+        const message = (error as Error).message.replace(`${served.file}: `, '');
+        problems.push(formatDiagnostic({ file: served.file, ...source.valueAt(use.at), severity: 'error', code: 'missing-secret', path: dottedPath(use.at), message }));
       }
     }
   }
   if (problems.length > 0) {
-    throw new ServeError(`missing keys; the server did not start:\n${problems.map((p) => `  ${p}`).join('\n')}\nSet them in the environment, or run with --offline (the offline providers, no keys).`);
+    throw new ServeError(`missing keys; the server did not start:\n${problems.join('\n')}\nSet them in the environment, or run with --offline (the offline providers, no keys).`);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpRoute, SocketRoute } from './http-server.js';
-import { refuseWhileDraining, type EndpointOptions } from './routes.js';
+import { refuseWhileDraining, type EndpointOptions } from './endpoint.js';
 import { createTwilioTransport, publicRequestUrl, TWILIO_SIGNATURE_HEADER, twimlFor, validateTwilioSignature, validateTwilioUpgrade } from '../transports/twilio/index.js';
 
 /**
