@@ -50,6 +50,10 @@ export type { Vad } from './audio/vad.js';
 // ---- transports -------------------------------------------------------------------------------------
 export type { CallTransport, TransportListener, PlayedReport, TransportCloseReason, TransportStartInfo } from './transports/types.js';
 export { createInProcessTransport, type RecordingTransport, type RecordingTransportOptions, type SentFrame, type MarkRecord, type ClearRecord } from './transports/in-process.js';
+export { createTwilioTransport, twimlFor, twilioSignature, validateTwilioSignature, validateTwilioUpgrade, publicRequestUrl, TWILIO_SAMPLE_RATE } from './transports/twilio/index.js';
+export type { TwilioSocket, TwilioTransport, TwilioTransportOptions, TwimlOptions } from './transports/twilio/index.js';
+export { createWebSocketTransport, createOfflineSayer, parseCallQuery, WEBSOCKET_SAMPLE_RATES } from './transports/websocket/index.js';
+export type { PcmSocket, WebSocketTransport, WebSocketTransportOptions, SayHandler } from './transports/websocket/index.js';
 
 // ---- audio ------------------------------------------------------------------------------------------
 export type { Pcm16, CharAlignment } from './audio/media.js';

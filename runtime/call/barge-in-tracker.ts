@@ -66,6 +66,16 @@ export class BargeInTracker {
    * (noise, a backchannel), a newer attempt took over, the reply it was heard over ended, or the call did.
    * It is closed as `kind` (`false` unless its words were a backchannel), with why. Nothing pending: no-op.
    */
+  /**
+   * The caller's speech was dropped without a turn. An attempt playout never reacted to (speech shorter than
+   * pauseAfterMs) ends with it; one that paused playout is decided by the chart's `paused` state instead.
+   */
+  speechDropped(reason: 'backchannel' | 'no-words' | 'not-a-turn', text: string, nowMs: number): void {
+    if (this.pendingReacted) return;
+    const why = reason === 'backchannel' ? `"${text}"` : reason === 'no-words' ? 'no words' : `"${text}", not a turn`;
+    this.close(reason === 'backchannel' ? 'backchannel' : 'false', `${why}, too short to pause playout`, nowMs);
+  }
+
   close(kind: 'false' | 'backchannel', reason: string, nowMs: number): void {
     const b = this.take();
     if (!b) return;

@@ -10,7 +10,7 @@ import type { Transcript } from '../providers/types.js';
 import type { CallTransport, PlayedReport, TransportStartInfo } from '../transports/types.js';
 import type { Clock } from '../util/clock.js';
 import { BargeInTracker } from './barge-in-tracker.js';
-import type { CallRecord, TurnRecord } from './call-record.js';
+import { newCallRecord, type CallRecord, type TurnRecord } from './call-record.js';
 import { CallMeters } from './call-meters.js';
 import { CallerUtterance } from './caller-utterance.js';
 import { Conversation } from './conversation.js';
@@ -21,10 +21,9 @@ import { RecogniserLink } from './recogniser-link.js';
 import type { Reply } from './reply.js';
 import { ReplyPlanner } from './reply-planner.js';
 import { Replies } from './replies.js';
-import { isBackchannel } from './text-rules.js';
+import { backchannelsFor, isBackchannel } from './text-rules.js';
 import { TurnLedger } from './turn-ledger.js';
 
-const NO_BACKCHANNELS: readonly string[] = [];
 
 /** Everything a call needs, injected. */
 export interface CallDeps {
@@ -80,19 +79,7 @@ export class CallController {
     this.spec = spec;
     this.language = spec.languages.default;
     this.startedAt = deps.clock.now();
-    const { sourceHash } = deps.compiled.agent;
-    this.record = {
-      callId: deps.callId,
-      agent: { name: spec.name, mode: spec.inference.mode, ...(sourceHash ? { sourceHash } : {}), ...(deps.version ? { version: deps.version } : {}) },
-      startedAt: deps.startedAt,
-      startedAtMs: 0,
-      transcript: this.conversation.entries,
-      turns: [],
-      bargeIns: [],
-      failures: [],
-      languageSwitches: [],
-      dtmf: [],
-    };
+    this.record = newCallRecord({ callId: deps.callId, spec, compiled: deps.compiled, version: deps.version, startedAt: deps.startedAt, transcript: this.conversation.entries });
     this.bargeIns = new BargeInTracker(this.record.bargeIns, (event) => this.emit(event));
     this.turns = new TurnLedger(this.record.turns, (event) => this.emit(event), () => this.now());
     this.planner = new ReplyPlanner(spec, providers, () => this.recogniser.degraded);
@@ -236,12 +223,7 @@ export class CallController {
     const text = (this.utterance.final?.text ?? this.utterance.partial?.text ?? '').trim();
     const reason = text === '' ? 'no-words' : isBackchannel(text, this.backchannels()) ? 'backchannel' : 'not-a-turn';
     this.emit({ type: 'caller.discarded', atMs: this.now(), reason, text });
-    // A barge-in attempt playout never reacted to (speech shorter than pauseAfterMs) ends with its utterance.
-    // One that paused playout is decided by the chart's `paused` state (resume or interrupt).
-    if (!this.bargeIns.pendingReacted) {
-      const why = reason === 'backchannel' ? `"${text}"` : reason === 'no-words' ? 'no words' : `"${text}", not a turn`;
-      this.bargeIns.close(reason === 'backchannel' ? 'backchannel' : 'false', `${why}, too short to pause playout`, this.now());
-    }
+    this.bargeIns.speechDropped(reason, text, this.now());
     this.discardUtterance();
   }
 
@@ -256,8 +238,7 @@ export class CallController {
 
   /** Backchannels of the call's current language (the compiled list; the default language's for any other). */
   backchannels(): readonly string[] {
-    const lists = this.deps.compiled.backchannels;
-    return lists[this.language] ?? lists[this.spec.languages.default] ?? NO_BACKCHANNELS;
+    return backchannelsFor(this.deps.compiled.backchannels, this.language, this.spec.languages.default);
   }
 
   /** The recogniser delivers words while the caller speaks (barge-in can wait for words). */

@@ -122,28 +122,39 @@ export interface EchoPathRecord {
   readonly erlDb: number;
 }
 
-/** The record of a call that ended before it could start (its providers could not be built). */
-export function failedCallRecord(options: {
+/** What a new call's record starts from. */
+export interface NewCallRecord {
   readonly callId: string;
   readonly spec: AgentSpec;
   readonly compiled: CompiledAgent;
   readonly version: string | undefined;
   readonly startedAt: string;
-  readonly message: string;
-}): CallRecord {
+  /** The conversation's entries (the record's transcript is the live conversation). */
+  readonly transcript?: ConversationEntry[];
+}
+
+/** An empty record for a call starting now. */
+export function newCallRecord(options: NewCallRecord): CallRecord {
   const { sourceHash } = options.compiled.agent;
   return {
     callId: options.callId,
     agent: { name: options.spec.name, mode: options.spec.inference.mode, ...(sourceHash ? { sourceHash } : {}), ...(options.version ? { version: options.version } : {}) },
     startedAt: options.startedAt,
     startedAtMs: 0,
-    endedAtMs: 0,
-    endReason: 'error',
-    transcript: [],
+    transcript: options.transcript ?? [],
     turns: [],
     bargeIns: [],
-    failures: [{ atMs: 0, source: 'providers', message: options.message, retryable: false }],
+    failures: [],
     languageSwitches: [],
     dtmf: [],
   };
+}
+
+/** The record of a call that ended before it could start (its providers could not be built). */
+export function failedCallRecord(options: NewCallRecord & { readonly message: string }): CallRecord {
+  const record = newCallRecord(options);
+  record.endedAtMs = 0;
+  record.endReason = 'error';
+  record.failures.push({ atMs: 0, source: 'providers', message: options.message, retryable: false });
+  return record;
 }

@@ -100,3 +100,10 @@ export function endpointSilenceMs(text: string, options: { minSilenceMs: number;
   if (/\?\s*$/.test(text) || (words.length >= 3 && QUESTION_STARTS.has(words[0]!))) return { ms: min, cue: 'question' };
   return { ms: Math.round(min + (max - min) / 4), cue: 'statement' };
 }
+
+const NO_BACKCHANNELS: readonly string[] = [];
+
+/** The backchannel list of `language` from a compiled agent's per-language lists; the default language's otherwise. */
+export function backchannelsFor(lists: Readonly<Record<string, readonly string[]>>, language: string, defaultLanguage: string): readonly string[] {
+  return lists[language] ?? lists[defaultLanguage] ?? NO_BACKCHANNELS;
+}

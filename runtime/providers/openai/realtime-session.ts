@@ -6,7 +6,7 @@ import type { RealtimeResponseCreateParams, SessionUpdateEvent } from 'openai/re
 import { realClock, type Clock } from '../../util/clock.js';
 import { ProviderError } from '../errors.js';
 import type { ChatMessage, Pcm16, RealtimeHooks } from '../types.js';
-import type { OpenAiRealtimeHooks, OpenAiRealtimeSession, RealtimeConnectOptions, RealtimeResponseOptions, ResolvedRealtimeConfig } from './realtime-types.js';
+import type { OpenAiRealtimeHooks, OpenAiRealtimeSession, PendingCreate, RealtimeConnectOptions, RealtimeResponseOptions, ResolvedRealtimeConfig, ResponseState } from './realtime-types.js';
 import { InputEncoder, OutputDecoder, TranscriptAligner, wireRate } from './realtime-audio.js';
 import { RealtimeConnection, type InboundEvent } from './realtime-connection.js';
 import { BENIGN_ERROR_CODES, errorFromServerEvent, type RealtimeServerError } from './realtime-errors.js';
@@ -17,20 +17,6 @@ import { TranscriptAssembler, transcriptionLanguage } from './realtime-transcrip
 const MIN_COMMIT_MS = 100;
 /** Metadata key carrying a response's tag. */
 const TAG_KEY = 'voiceagent_tag';
-
-interface PendingCreate {
-  readonly eventId: string;
-  readonly tag: string | undefined;
-  cancelled: boolean;
-}
-
-interface ResponseState {
-  readonly id: string;
-  readonly tag: string | undefined;
-  cancelled: boolean;
-  itemId?: string;
-  readonly aligner?: TranscriptAligner;
-}
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
 const num = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);

@@ -7,7 +7,7 @@ import type { ClientOptions } from 'ws';
 import type { ProviderError } from '../errors.js';
 import type { ChatMessage, Pcm16, RealtimeHooks, RealtimeInference, RealtimeSession } from '../types.js';
 import type { Clock } from '../../util/clock.js';
-import type { RealtimeWireFormat } from './realtime-audio.js';
+import type { RealtimeWireFormat, TranscriptAligner } from './realtime-audio.js';
 
 /** Who decides that the caller has finished a turn. */
 export type RealtimeTurnDetection = 'local' | 'server_vad' | 'semantic_vad';
@@ -112,4 +112,20 @@ export interface ResolvedRealtimeConfig extends OpenAiRealtimeOptions {
   readonly stallTimeoutMs: number;
   readonly alignmentMsPerChar: number;
   readonly transcriptionLogprobs: boolean;
+}
+
+/** A `response.create` sent and not yet answered by `response.created` (session bookkeeping). */
+export interface PendingCreate {
+  readonly eventId: string;
+  readonly tag: string | undefined;
+  cancelled: boolean;
+}
+
+/** A response the server created (session bookkeeping). */
+export interface ResponseState {
+  readonly id: string;
+  readonly tag: string | undefined;
+  cancelled: boolean;
+  itemId?: string;
+  readonly aligner?: TranscriptAligner;
 }
