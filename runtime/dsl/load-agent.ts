@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AgentSpec } from './agent-spec.js';
+import { mergeOverrides } from './agent-overrides.js';
 import { sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { checkAgainstSchema } from './schema-check.js';
 import { semanticCheck } from './semantic-check.js';
@@ -11,6 +12,12 @@ export interface AgentInput {
   readonly file: string;
   /** The YAML text; read from `file` when omitted. */
   readonly text?: string;
+  /**
+   * Values deep-merged over the file's before any check (a scenario's `agentOverrides`): mappings merge key by
+   * key, anything else (a list, a value) replaces. Diagnostics keep the file's positions; a field only the
+   * overrides hold points at its nearest ancestor in the file (see `overrideDiagnostics` to place them).
+   */
+  readonly overrides?: Readonly<Record<string, unknown>>;
 }
 
 /** The outcome of loading an agent: a spec when there are no errors, and every diagnostic found. */
@@ -28,8 +35,9 @@ export type AgentLoadResult =
 export function loadAgent(input: AgentInput): AgentLoadResult {
   const read = readYamlMapping(input, AGENT_FILE);
   if (!read.ok) return { ok: false, ...(read.text !== undefined ? { sourceHash: hashOf(read.text) } : {}), diagnostics: read.diagnostics };
-  const { source, data, diagnostics } = read;
-  const sourceHash = hashOf(read.text);
+  const { source, diagnostics } = read;
+  const data = input.overrides ? mergeOverrides(read.data, input.overrides) : read.data;
+  const sourceHash = hashOf(input.overrides ? `${read.text}\n# agentOverrides: ${JSON.stringify(input.overrides)}` : read.text);
 
   const schemaDiagnostics = checkAgainstSchema('agent', data, source);
   applyComputedDefaults(data as Record<string, unknown>);

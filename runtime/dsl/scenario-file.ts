@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { sortDiagnostics, type Diagnostic } from './diagnostics.js';
+import { checkScenarioRules } from './scenario-checks.js';
 import { checkAgainstSchema } from './schema-check.js';
 import { readYamlMapping } from './yaml-file.js';
 
@@ -12,6 +13,11 @@ export interface ScenarioFileInput {
   readonly text?: string;
   /** Agent file to use instead of the scenario's `agent:` (`voiceagent test --agent`); not checked against the file. */
   readonly agentOverride?: string;
+  /**
+   * What is wrong with a recording the scenario plays (absolute path), or undefined when it can be played;
+   * `loadScenario` passes one that decodes the WAV. Default: a recording only has to exist.
+   */
+  readonly checkAudioFile?: (path: string) => string | undefined;
 }
 
 /**
@@ -25,8 +31,9 @@ export type ScenarioFileCheck =
 const SCENARIO_FILE = { noun: 'scenario', example: '`apiVersion: voiceagent/v1`, `kind: Scenario`, `script: [...]`', hint: 'see docs/scenario-yaml.md or a file in scenarios/' };
 
 /**
- * Checks a scenario file without running it: YAML with positions, `schemas/scenario.schema.json`, and the agent
- * it names (relative to the scenario file) must exist. Shared by `voiceagent test` (which then runs it) and
+ * Checks a scenario file without running it: YAML with positions, `schemas/scenario.schema.json`, the agent
+ * it names (relative to the scenario file) must exist, and the rules beyond the schema (`checkScenarioRules`:
+ * recordings, per-step checks, `agentOverrides` that leave a valid agent). Shared by `voiceagent test` (which then runs it) and
  * `voiceagent validate` (which only reports). Never throws for bad input.
  */
 export function checkScenarioFile(input: ScenarioFileInput): ScenarioFileCheck {
@@ -34,7 +41,8 @@ export function checkScenarioFile(input: ScenarioFileInput): ScenarioFileCheck {
   const read = readYamlMapping(input, SCENARIO_FILE);
   if (!read.ok) return { ok: false, diagnostics: read.diagnostics };
   const { source, data, diagnostics } = read;
-  diagnostics.push(...checkAgainstSchema('scenario', data, source));
+  const schemaDiagnostics = checkAgainstSchema('scenario', data, source);
+  diagnostics.push(...schemaDiagnostics);
   const agentFile = input.agentOverride ? resolve(input.agentOverride) : typeof data.agent === 'string' ? resolve(dirname(file), data.agent) : undefined;
   if (agentFile && !existsSync(agentFile)) {
     diagnostics.push({
@@ -46,6 +54,11 @@ export function checkScenarioFile(input: ScenarioFileInput): ScenarioFileCheck {
       message: `agent file not found: ${agentFile}`,
       hint: 'the path is relative to the scenario file; or pass --agent FILE',
     });
+  }
+  // The rules beyond the schema read the data as the schema shapes it: only once it does.
+  if (!schemaDiagnostics.some((d) => d.severity === 'error')) {
+    const agentExists = agentFile !== undefined && existsSync(agentFile);
+    diagnostics.push(...checkScenarioRules(data, { file, source, ...(agentExists ? { agentFile } : {}), ...(input.checkAudioFile ? { checkAudioFile: input.checkAudioFile } : {}) }));
   }
   const sorted = sortDiagnostics(diagnostics);
   if (sorted.some((d) => d.severity === 'error') || !agentFile) return { ok: false, diagnostics: sorted };

@@ -22,6 +22,9 @@ const DOTFILES = new Set(['gitignore']);
 
 const AGENT_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
+/** Template files copied byte for byte, never read as text: recordings the example scenarios play. */
+const BINARY_FILE = /\.wav$/i;
+
 /** A template in `templates/`, as listed by `voiceagent init --list`. */
 export interface TemplateInfo {
   /** Folder name under `templates/`, what `--template` takes. */
@@ -149,22 +152,27 @@ export function scaffoldProject(options: ScaffoldOptions): ScaffoldResult {
       writeFileSync(target, file.content, { flag: force ? 'w' : 'wx' });
     }
   }
-  const envVars = [...new Set(planned.filter((f) => f.path.endsWith('.yaml')).flatMap((f) => envRefs(f.content)))].sort();
+  const envVars = [...new Set(planned.flatMap((f) => (f.path.endsWith('.yaml') && typeof f.content === 'string' ? envRefs(f.content) : [])))].sort();
   return { ok: !refused, dir, template, agentName, files, existing, voiceagentRange: voiceagentRange(), envVars };
 }
 
 interface PlannedFile {
   readonly path: string;
-  readonly content: string;
+  /** Text, or the bytes of a binary file (a recording). */
+  readonly content: string | Uint8Array;
 }
 
 /** The files a template produces, with the agent renamed when asked: project file and package.json first, schemas last. */
 function planFiles(templateDir: string, templateAgent: string, agentName: string, projectDir: string): PlannedFile[] {
   const out: PlannedFile[] = [];
   for (const path of walk(templateDir)) {
-    const content = readFileSync(join(templateDir, path), 'utf8');
     const [first, ...rest] = path.split('/');
     const target = DOTFILES.has(path) ? `.${path}` : path;
+    if (BINARY_FILE.test(path)) {
+      out.push({ path: target, content: readFileSync(join(templateDir, path)) });
+      continue;
+    }
+    const content = readFileSync(join(templateDir, path), 'utf8');
     if (agentName === templateAgent) {
       out.push({ path: target, content });
     } else if (first === 'agents' && rest.join('/') === `${templateAgent}.yaml`) {

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { recordingProblem } from '../audio/recordings.js';
 import { loadAgent, type AgentSpec, type Diagnostic } from '../dsl/index.js';
 import { checkScenarioFile } from '../dsl/scenario-file.js';
 import { findProjectFile, loadProject, PROJECT_FILE } from './load-project.js';
@@ -92,7 +93,7 @@ export function collect(paths: readonly string[], options: { cwd: string }): { f
         if (loaded.ok) sources.set(shown, { text, spec: loaded.spec });
       } else {
         // Read as `file` (its `agent:` is relative to it), reported as `shown` like every other diagnostic.
-        const checked = kind === 'project' ? loadProject({ file, text }) : checkScenarioFile({ file, text });
+        const checked = kind === 'project' ? loadProject({ file, text }) : checkScenarioFile({ file, text, checkAudioFile: recordingProblem });
         files.push({ file: shown, kind, ok: checked.ok, diagnostics: checked.diagnostics.map((d) => ({ ...d, file: shown })) });
       }
     }

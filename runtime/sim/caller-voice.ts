@@ -18,7 +18,8 @@ export function callerVoiceFor(language: string): string {
 
 /** Speaks simulated callers' lines with the offline synthesiser, on a private simulated clock. */
 export interface CallerVoice {
-  synthesize(text: string, options: { voice: string; language: string; sampleRate: number }): Promise<CallerLine>;
+  /** `speed` multiplies the synthesiser's normal rate (175 words per minute). Default: 1. */
+  synthesize(text: string, options: { voice: string; language: string; sampleRate: number; speed?: number }): Promise<CallerLine>;
 }
 
 /**
@@ -31,11 +32,11 @@ export async function createCallerVoice(): Promise<CallerVoice> {
   return { synthesize: (text, options) => synthesizeLine(tts, clock, text, options) };
 }
 
-function synthesizeLine(tts: TextToSpeech, clock: SimulatedClock, text: string, options: { voice: string; language: string; sampleRate: number }): Promise<CallerLine> {
+function synthesizeLine(tts: TextToSpeech, clock: SimulatedClock, text: string, options: { voice: string; language: string; sampleRate: number; speed?: number }): Promise<CallerLine> {
   const chunks: TtsChunk[] = [];
   return new Promise<CallerLine>((resolve, reject) => {
     let done = false;
-    const ctx = tts.open({ voice: options.voice, language: options.language, sampleRate: options.sampleRate, speed: 1 }, {
+    const ctx = tts.open({ voice: options.voice, language: options.language, sampleRate: options.sampleRate, speed: options.speed ?? 1 }, {
       onAudio: (chunk) => chunks.push(chunk),
       onDone: () => {
         done = true;

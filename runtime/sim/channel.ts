@@ -11,7 +11,8 @@
  */
 import { FRAME_MS, msToSamples, samplesPerFrame } from '../audio/frames.js';
 import { decodeAlawInto, decodeMulawInto, encodeAlawInto, encodeMulawInto } from '../audio/g711.js';
-import { createNoise, deriveSeed, seededRandom, type NoiseSource, type NoiseType } from './noise.js';
+import { createNoise, deriveSeed, seededRandom, type NoiseType } from './noise.js';
+import { createLoopedNoise } from './recorded-audio.js';
 
 /** Codecs of a simulated line (`channel.codec`). */
 export type ChannelCodec = 'pcmu' | 'pcma' | 'pcm16';
@@ -28,17 +29,22 @@ export const MAX_PACKET_LOSS_PCT = 50;
 /** Longest echo delay a scenario may ask for (the scenario schema's limit), in milliseconds. */
 export const MAX_ECHO_DELAY_MS = 1000;
 
+/**
+ * Background noise of a line (`channel.noise`, a `setNoise` step): synthetic, a recording looped (its samples
+ * already at the line's rate), or none. `snrDb` is the caller's speech level (`speechLevelDbfs`) above the
+ * noise's RMS, in decibels; lower is noisier.
+ */
+export type LineNoise =
+  | { readonly type: NoiseType; readonly snrDb: number }
+  | { readonly type: 'recording'; readonly samples: Int16Array; readonly snrDb: number }
+  | { readonly type: 'none' };
+
 /** Options of {@link createChannel}: a scenario's `channel` plus what the run decides. */
 export interface ChannelOptions {
   /** Codec of the line. */
   readonly codec: ChannelCodec;
-  /** Background noise mixed into the caller's audio. Default: none. */
-  readonly noise?: {
-    /** Kind of noise. */
-    readonly type: NoiseType;
-    /** Speech level (`speechLevelDbfs`) above the noise, in decibels; lower is noisier. */
-    readonly snrDb: number;
-  };
+  /** Background noise mixed into the caller's audio from the start ({@link Channel.setNoise} changes it). Default: none. */
+  readonly noise?: LineNoise;
   /** The agent's voice leaking back from the caller's phone. Default: none. */
   readonly echo?: {
     /** Delay after the caller hears the agent's audio, in milliseconds (0-1000). */
@@ -87,6 +93,11 @@ export interface Channel {
    * Throws a `RangeError` when the caller's frame is not {@link Channel.frameSamples} long.
    */
   inbound(callerFrame: Int16Array | undefined): Int16Array | undefined;
+  /**
+   * Changes the background noise from the next `inbound()` on (undefined or `none`: silence), at the same
+   * speech level reference. Each change draws from its own seed stream, so the same script gives the same line.
+   */
+  setNoise(noise: LineNoise | undefined): void;
   /** What went through so far. */
   stats(): ChannelStats;
 }
@@ -94,6 +105,24 @@ export interface Channel {
 /** Seed streams, so that noise and loss never share draws (see `deriveSeed`). */
 const NOISE_STREAM = 1;
 const LOSS_STREAM = 2;
+/** Stream of the n-th noise change: `CHANGED_NOISE_STREAM + n`. */
+const CHANGED_NOISE_STREAM = 1000;
+
+/** Fills a frame with noise, in 16-bit units. */
+type NoiseFill = (output: Float32Array) => void;
+
+/** The noise source of a {@link LineNoise} at `levelDbfs` of speech, or undefined for none. */
+function createLineNoise(noise: LineNoise | undefined, sampleRate: number, speechLevelDbfs: number, seed: number): NoiseFill | undefined {
+  if (!noise || noise.type === 'none') return undefined;
+  const levelDbfs = Math.min(0, speechLevelDbfs - noise.snrDb);
+  if (noise.type === 'recording') {
+    // Where the loop starts depends on the seed: runs with different seeds hear different stretches of the room.
+    const looped = createLoopedNoise(noise.samples, { sampleRate, levelDbfs, startAt: Math.floor(seededRandom(seed)() * noise.samples.length) });
+    return (output) => looped.fill(output);
+  }
+  const source = createNoise({ type: noise.type, sampleRate, levelDbfs, seed });
+  return (output) => source.fill(output);
+}
 
 function checkOptions(options: ChannelOptions, sampleRate: number): void {
   const { codec, noise, echo, packetLossPct = 0 } = options;
@@ -103,7 +132,12 @@ function checkOptions(options: ChannelOptions, sampleRate: number): void {
   if (!(packetLossPct >= 0 && packetLossPct <= MAX_PACKET_LOSS_PCT)) throw new RangeError(`channel.packetLossPct must be between 0 and ${MAX_PACKET_LOSS_PCT} (percent), got ${packetLossPct}`);
   if (echo && !(echo.delayMs >= 0 && echo.delayMs <= MAX_ECHO_DELAY_MS)) throw new RangeError(`channel.echo.delayMs must be between 0 and ${MAX_ECHO_DELAY_MS} (milliseconds), got ${echo.delayMs}`);
   if (echo && !(echo.attenuationDb >= 0)) throw new RangeError(`channel.echo.attenuationDb must be 0 dB or more (a quieter echo), got ${echo.attenuationDb}`);
-  if (noise && !Number.isFinite(noise.snrDb)) throw new RangeError(`channel.noise.snrDb must be a number of decibels, got ${noise.snrDb}`);
+  checkNoise(noise);
+}
+
+function checkNoise(noise: LineNoise | undefined): void {
+  if (noise && noise.type !== 'none' && !Number.isFinite(noise.snrDb)) throw new RangeError(`channel.noise.snrDb must be a number of decibels, got ${noise.snrDb}`);
+  if (noise?.type === 'recording' && noise.samples.length === 0) throw new RangeError('channel.noise: the recording holds no samples; use a WAV file with audio in it');
 }
 
 /**
@@ -174,7 +208,8 @@ export function createChannel(options: ChannelOptions): Channel {
   const frameSamples = samplesPerFrame(sampleRate);
   const lossRate = (options.packetLossPct ?? 0) / 100;
   const speechLevel = options.speechLevelDbfs ?? NOMINAL_SPEECH_DBFS;
-  const noise: NoiseSource | undefined = options.noise && createNoise({ type: options.noise.type, sampleRate, levelDbfs: Math.min(0, speechLevel - options.noise.snrDb), seed: deriveSeed(seed, NOISE_STREAM) });
+  let noise = createLineNoise(options.noise, sampleRate, speechLevel, deriveSeed(seed, NOISE_STREAM));
+  let noiseChanges = 0;
   const echo = options.echo && createEchoLine(msToSamples(options.echo.delayMs, sampleRate), 10 ** (-options.echo.attenuationDb / 20), frameSamples);
   const lossDraw = seededRandom(deriveSeed(seed, LOSS_STREAM));
   const roundTrip = codecRoundTrip(codec, frameSamples);
@@ -194,7 +229,7 @@ export function createChannel(options: ChannelOptions): Channel {
       if (callerFrame && callerFrame.length !== frameSamples) {
         throw new RangeError(`channel.inbound: the caller frame has ${callerFrame.length} samples, but a ${FRAME_MS} ms frame at ${sampleRate} Hz has ${frameSamples}; cut the caller's audio into ${FRAME_MS} ms frames`);
       }
-      if (noise) noise.fill(mix);
+      if (noise) noise(mix);
       else mix.fill(0);
       echo?.addTo(mix, now);
       now += frameSamples;
@@ -211,6 +246,10 @@ export function createChannel(options: ChannelOptions): Channel {
       }
       roundTrip(out);
       return out;
+    },
+    setNoise(next) {
+      checkNoise(next);
+      noise = createLineNoise(next, sampleRate, speechLevel, deriveSeed(seed, CHANGED_NOISE_STREAM + ++noiseChanges));
     },
     stats: () => ({ frames, lostFrames }),
   };

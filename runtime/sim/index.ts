@@ -17,5 +17,6 @@ export {
 export { formatJUnit, formatScenarioReport, formatSummary } from './report.js';
 export { findScenarioFiles, runScenarioFiles, type ScenarioRunEntry } from './run-files.js';
 export { runScenario, type RunOptions, type ScenarioResult } from './run-scenario.js';
-export { loadScenario, type Scenario, type ScenarioExpectations, type ScenarioLoadResult, type ScenarioStep } from './scenario.js';
-export { SimulatedCaller, type CallerActivity, type CallerHooks, type CallerView } from './simulated-caller.js';
+export { loadScenario, type LineNoiseSpec, type Scenario, type ScenarioExpectations, type ScenarioLoadResult, type ScenarioStep, type StepExpectations } from './scenario.js';
+export { evaluateStepExpectations, type StepCheckInput } from './step-expectations.js';
+export { SimulatedCaller, type CallerActivity, type CallerHooks, type CallerLineOptions, type CallerView } from './simulated-caller.js';

@@ -120,10 +120,11 @@ export interface MeasureOptions {
   readonly deadAirMs?: number;
 }
 
-type Run = readonly [start: number, end: number];
+/** A stretch of agent audio at the caller's ear: [start, end) in call time, ms. */
+export type Run = readonly [start: number, end: number];
 
 /** Contiguous runs of agent audio at the caller's ear: [start, end) in call time. */
-function heardRuns(sent: readonly SentFrame[], t0: number): Run[] {
+export function heardRuns(sent: readonly SentFrame[], t0: number): Run[] {
   const runs: Array<[number, number]> = [];
   for (const frame of sent) {
     if (frame.dropped) continue;
@@ -136,7 +137,8 @@ function heardRuns(sent: readonly SentFrame[], t0: number): Run[] {
   return runs;
 }
 
-const runAt = (runs: readonly Run[], ms: number): Run | undefined => runs.find(([start, end]) => start <= ms && end > ms);
+/** The run of agent audio playing at `ms` (call time), if any. */
+export const runAt = (runs: readonly Run[], ms: number): Run | undefined => runs.find(([start, end]) => start <= ms && end > ms);
 
 /**
  * Measures barge-ins, false and missed interruptions, each caller line's answer (dead air included) and each

@@ -9,12 +9,14 @@ import { createInProcessTransport } from '../transports/in-process.js';
 import { flushMicrotasks } from '../util/flush.js';
 import { createSimulatedClock, realClock, type Clock } from '../util/clock.js';
 import { createCallerVoice, callerVoiceFor } from './caller-voice.js';
-import { createChannel } from './channel.js';
+import { createChannel, NOMINAL_SPEECH_DBFS } from './channel.js';
 import { AgentAtEar, heardOnTimeline } from './agent-at-ear.js';
 import { DEFAULT_DEAD_AIR_MS, evaluateExpectations, measureCall, type CallMeasurements, type CheckResult } from './measure.js';
-import type { Scenario } from './scenario.js';
+import type { LineNoiseSpec, Scenario } from './scenario.js';
+import { lineNoiseOf, loadScenarioRecordings, recordingOf } from './scenario-recordings.js';
 import { SimulatedCaller, type CallerActivity } from './simulated-caller.js';
 import { createSound } from './sounds.js';
+import { evaluateStepExpectations } from './step-expectations.js';
 
 /** How to run a scenario. */
 export interface RunOptions {
@@ -54,9 +56,9 @@ export interface ScenarioResult {
 }
 
 
-/** Loads the scenario's agent; throws an error listing the diagnostics if it is invalid. */
+/** Loads the scenario's agent, its `agentOverrides` merged in; throws an error listing the diagnostics if it is invalid. */
 function agentOf(scenario: Scenario): AgentSpec {
-  const loaded = loadAgent({ file: scenario.agentFile });
+  const loaded = loadAgent({ file: scenario.agentFile, ...(scenario.agentOverrides ? { overrides: scenario.agentOverrides } : {}) });
   if (!loaded.ok) throw new Error(`agent ${scenario.agentFile} is invalid:\n${loaded.diagnostics.map((d) => `  ${d.line}:${d.column} ${d.message}`).join('\n')}`);
   return loaded.spec;
 }
@@ -72,6 +74,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   // Telephony codecs run at 8 kHz; a linear pcm16 line (a native WebSocket client) at 16 kHz.
   const SAMPLE_RATE = scenario.channel.codec === 'pcm16' ? 16_000 : 8000;
   const FRAME = SAMPLE_RATE / 50;
+  // Read before the call starts: the line is driven 20 ms at a time and never waits for a file.
+  const recordings = await loadScenarioRecordings(scenario, SAMPLE_RATE);
   const simulated = options.realtime ? undefined : createSimulatedClock();
   const clock: Clock = simulated ?? realClock;
   const t0 = clock.now();
@@ -93,7 +97,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     },
   });
   const session = call.session!;
-  const channel = createChannel({ ...scenario.channel, seed: options.seed ?? 1, sampleRate: SAMPLE_RATE });
+  // The caller's speech level is the SNR reference: a louder caller (`caller.levelDb`) has louder noise too.
+  const speechLevelDbfs = NOMINAL_SPEECH_DBFS + (scenario.caller.levelDb ?? 0);
+  const channel = createChannel({ ...scenario.channel, noise: lineNoiseOf(scenario.channel.noise, recordings), seed: options.seed ?? 1, sampleRate: SAMPLE_RATE, speechLevelDbfs });
+  let lineNoise: LineNoiseSpec | undefined = scenario.channel.noise;
   const callerLanguage = scenario.caller.language ?? spec.languages.default;
   let callerHungUp = false;
   const caller = new SimulatedCaller(scenario.script, session, FRAME, {
@@ -106,9 +113,19 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     },
     agentHeardMs: (nowMs) => ear.heardMs(nowMs),
     agentAudible: (nowMs) => ear.audible(nowMs),
+    setNoise: (noise) => {
+      const before = lineNoise;
+      lineNoise = noise;
+      channel.setNoise(lineNoiseOf(noise, recordings));
+      return before;
+    },
   }, (step) => (step.kind === 'say' && step.language) || callerLanguage);
   const voice = await createCallerVoice();
-  await caller.prepare(voice, (language) => (language === callerLanguage && scenario.caller.voice) || callerVoiceFor(language), SAMPLE_RATE);
+  await caller.prepare(voice, (language) => (language === callerLanguage && scenario.caller.voice) || callerVoiceFor(language), SAMPLE_RATE, {
+    ...(scenario.caller.rate !== undefined ? { rate: scenario.caller.rate } : {}),
+    ...(scenario.caller.levelDb !== undefined ? { levelDb: scenario.caller.levelDb } : {}),
+    recording: recordingOf(recordings),
+  });
 
   const inboundFrames: Int16Array[] = [];
   let echoed = 0;
@@ -151,6 +168,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const record = await call.done;
   const measurements = measureCall(record, caller.activities, transport, t0, { deadAirMs: scenario.expect.deadAirMs ?? DEFAULT_DEAD_AIR_MS });
   const checks = evaluateExpectations(scenario.expect, record, measurements);
+  checks.push(...evaluateStepExpectations(scenario.script, { record, measurements, activities: caller.activities, sent: transport.sent, t0 }));
   if (error) checks.push({ name: 'call completes', passed: false, detail: error });
   return {
     name: scenario.name,

@@ -1,6 +1,9 @@
+import { applyGain } from '../audio/recordings.js';
 import type { CallSession } from '../call/call-session.js';
 import type { CallerLine, CallerVoice } from './caller-voice.js';
-import type { ScenarioStep } from './scenario.js';
+import { NOMINAL_SPEECH_DBFS } from './channel.js';
+import { recordedLine } from './recorded-audio.js';
+import type { LineNoiseSpec, ScenarioStep } from './scenario.js';
 
 /**
  * What the caller did when, in call time (ms), for the report and for classifying barge-ins. Times are when
@@ -9,7 +12,7 @@ import type { ScenarioStep } from './scenario.js';
 export interface CallerActivity {
   /** Script step (0-based). */
   readonly step: number;
-  readonly kind: 'say' | 'backchannel' | 'noise' | 'pause' | 'hangup';
+  readonly kind: 'say' | 'backchannel' | 'noise' | 'pause' | 'set-noise' | 'hangup';
   readonly text?: string;
   /** Call time of the step's first sample. */
   readonly startMs: number;
@@ -21,6 +24,12 @@ export interface CallerActivity {
   readonly speechEndMs: number;
   /** The step was timed to start while the agent was speaking. */
   readonly duringAgentSpeech: boolean;
+  /**
+   * The sentence (0-based, see {@link sentenceStarts}) of the agent's utterance the caller was hearing when the
+   * step began; absent when no agent audio was playing at their ear. A step's `expect.resumes` checks that
+   * this sentence was heard to its end.
+   */
+  readonly agentSentence?: number;
 }
 
 /**
@@ -50,6 +59,18 @@ export interface CallerHooks {
   agentHeardMs(nowMs: number): number | undefined;
   /** Agent audio is playing at the caller's ear at `nowMs`. */
   agentAudible(nowMs: number): boolean;
+  /** Changes the line's background noise (a `setNoise` step; undefined: none) and returns the noise it replaces. */
+  setNoise?(noise: LineNoiseSpec | undefined): LineNoiseSpec | undefined;
+}
+
+/** How the caller's lines are made, beyond the voice (see {@link SimulatedCaller.prepare}). */
+export interface CallerLineOptions {
+  /** The caller's speaking rate, multiplying each step's own `rate`. Default: 1. */
+  readonly rate?: number;
+  /** The caller's level above telephony's nominal speech level, dB; each step's `levelDb` adds to it. Default: 0. */
+  readonly levelDb?: number;
+  /** The samples of a recording (a `say` step's `audio`, absolute path) at the line's rate, loaded beforehand. */
+  readonly recording?: (file: string) => Int16Array;
 }
 
 /**
@@ -69,6 +90,8 @@ export class SimulatedCaller {
   /** A `say` is waiting for the agent's reply: the next default step waits for it to start and end. */
   private awaitingReply = false;
   private awaitingSince = 0;
+  /** A noise burst (`setNoise` with `durationMs`) ends at `atMs`, giving the line back its noise from before. */
+  private burst: { readonly atMs: number; readonly restore: LineNoiseSpec | undefined } | undefined;
   private readonly lines = new Map<number, CallerLine>();
 
   constructor(
@@ -79,12 +102,25 @@ export class SimulatedCaller {
     private readonly languageOf: (step: ScenarioStep) => string,
   ) {}
 
-  /** Synthesises every `say` line up front (offline, instant). */
-  async prepare(voice: CallerVoice, voiceFor: (language: string) => string, sampleRate: number): Promise<void> {
+  /**
+   * Makes every `say` line up front (offline, instant): synthesised at the caller's and the step's rate, or
+   * from its recording, which is scaled to the caller's level (nominal speech, -26 dBFS, plus `levelDb`s) with
+   * its transcript timed over its voiced runs. A synthesised line keeps the synthesiser's level (about
+   * -20 dBFS active), moved by the `levelDb`s.
+   */
+  async prepare(voice: CallerVoice, voiceFor: (language: string) => string, sampleRate: number, options: CallerLineOptions = {}): Promise<void> {
     for (const [i, step] of this.script.entries()) {
       if (step.kind !== 'say') continue;
+      const levelDb = (options.levelDb ?? 0) + (step.levelDb ?? 0);
+      if (step.audio !== undefined) {
+        if (!options.recording) throw new Error(`script step ${i + 1} plays ${step.audio}, but no recordings were loaded; pass \`recording\` to prepare()`);
+        this.lines.set(i, recordedLine(options.recording(step.audio), sampleRate, step.text, NOMINAL_SPEECH_DBFS + levelDb));
+        continue;
+      }
       const language = this.languageOf(step);
-      this.lines.set(i, await voice.synthesize(step.text, { voice: voiceFor(language), language, sampleRate }));
+      const speed = (options.rate ?? 1) * (step.rate ?? 1);
+      const line = await voice.synthesize(step.text, { voice: voiceFor(language), language, sampleRate, ...(speed !== 1 ? { speed } : {}) });
+      this.lines.set(i, levelDb === 0 ? line : { ...line, pcm: applyGain(line.pcm, levelDb) });
     }
   }
 
@@ -104,6 +140,10 @@ export class SimulatedCaller {
    */
   nextFrame(nowMs: number): Int16Array | undefined {
     this.trackAgent(nowMs);
+    if (this.burst && nowMs >= this.burst.atMs) {
+      this.hooks.setNoise?.(this.burst.restore);
+      this.burst = undefined;
+    }
     if (this.audio === undefined && nowMs >= this.pauseUntil && this.index < this.script.length && this.due(this.script[this.index]!, nowMs)) {
       this.begin(this.index, nowMs);
       this.index++;
@@ -158,9 +198,20 @@ export class SimulatedCaller {
     return nowMs - quietSince >= when.gapMs;
   }
 
+  /** The sentence of the agent's utterance at the caller's ear at `nowMs`: the one holding the last word begun. */
+  private agentSentenceAt(nowMs: number): number | undefined {
+    const speech = this.session.agentSpeech();
+    const heardMs = this.hooks.agentHeardMs(nowMs);
+    if (!speech || heardMs === undefined || !this.hooks.agentAudible(nowMs)) return undefined;
+    const word = speech.words.findLast((w) => w.startMs <= heardMs) ?? speech.words[0];
+    if (!word) return undefined;
+    return sentenceStarts(speech.text).filter((start) => start <= word.charStart).length - 1;
+  }
+
   private begin(i: number, nowMs: number): void {
     const step = this.script[i]!;
-    const base = { step: i, startMs: nowMs, duringAgentSpeech: step.when.agentSpeaking };
+    const sentence = this.agentSentenceAt(nowMs);
+    const base = { step: i, startMs: nowMs, duringAgentSpeech: step.when.agentSpeaking, ...(sentence !== undefined ? { agentSentence: sentence } : {}) };
     switch (step.kind) {
       case 'say': {
         const line = this.lines.get(i)!;
@@ -182,6 +233,17 @@ export class SimulatedCaller {
         this.activities.push({ ...base, kind: 'noise', text: step.sound, onsetMs: nowMs, endMs, speechEndMs: endMs });
         return;
       }
+      case 'set-noise': {
+        const before = this.hooks.setNoise?.(step.noise);
+        const endMs = nowMs + (step.durationMs ?? 0);
+        // A burst holds the script like a pause does: the next step waits for the line to quieten.
+        if (step.durationMs !== undefined) {
+          this.pauseUntil = endMs;
+          this.burst = { atMs: endMs, restore: before };
+        }
+        this.activities.push({ ...base, kind: 'set-noise', text: describeNoise(step.noise), onsetMs: nowMs, endMs, speechEndMs: nowMs });
+        return;
+      }
       case 'pause':
         this.pauseUntil = nowMs + step.ms;
         this.activities.push({ ...base, kind: 'pause', onsetMs: nowMs, endMs: nowMs + step.ms, speechEndMs: nowMs });
@@ -192,4 +254,11 @@ export class SimulatedCaller {
         return;
     }
   }
+}
+
+/** A line noise for reports: `babble at 5 dB SNR`, `office-ambience.wav at 10 dB SNR`, `no noise`. */
+function describeNoise(noise: LineNoiseSpec): string {
+  if (noise.type === 'none') return 'no noise';
+  const what = noise.type === 'recording' ? (noise.file.split(/[\\/]/).pop() ?? noise.file) : noise.type;
+  return `${what} at ${noise.snrDb} dB SNR`;
 }

@@ -222,7 +222,7 @@ describe('voiceagent validate . in a project', () => {
     const { code, stderr } = await validate('scenarios/receptionist/two-actions.yaml');
     expect(code).toBe(1);
     expect(stderr).toBe(
-      `${join('scenarios', 'receptionist', 'two-actions.yaml')}:7:5: error: \`script[0]\` has 2 actions, \`say\` and \`pauseMs\`; a step takes exactly one of say, noise, pauseMs, hangup\n` +
+      `${join('scenarios', 'receptionist', 'two-actions.yaml')}:7:5: error: \`script[0]\` has 2 actions, \`say\` and \`pauseMs\`; a step takes exactly one of say, noise, pauseMs, setNoise, hangup\n` +
         '  hint: split it into one step per action, in the order they should happen\n',
     );
   });

@@ -117,6 +117,22 @@ describe.each(templates.map((t) => t.name))('templates/%s', (name) => {
   });
 });
 
+describe('recordings in templates', () => {
+  it('are scaffolded byte for byte (a WAV read as text would be mangled), beside the renamed scenarios that play them', () => {
+    const source = join(root, 'templates', 'receptionist', 'scenarios', 'recordings');
+    const target = mkdtempSync(join(tmpdir(), 'voiceagent-recordings-'));
+    try {
+      scaffoldProject({ dir: target, template: 'receptionist', agentName: 'front-desk' });
+      const wavs = readdirSync(source).filter((f) => f.endsWith('.wav'));
+      expect(wavs.length).toBeGreaterThan(0);
+      for (const wav of wavs) expect(readFileSync(join(target, 'scenarios', 'recordings', wav)).equals(readFileSync(join(source, wav))), wav).toBe(true);
+      expect(readFileSync(join(target, 'scenarios', 'front-desk', 'real-voice-in-an-office.yaml'), 'utf8')).toContain('audio: ../recordings/jfk.wav');
+    } finally {
+      rmSync(target, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('scenario schema', () => {
   const check = (yaml: string) => {
     const source = parseYamlSource(yaml, 's.yaml');
@@ -134,7 +150,7 @@ describe('scenario schema', () => {
   });
 
   it('requires exactly one action per step, and says so once, where the second action is', () => {
-    const rule = 'a step takes exactly one of say, noise, pauseMs, hangup';
+    const rule = 'a step takes exactly one of say, noise, pauseMs, setNoise, hangup';
     // ajv alone said "`script[0]` is missing the required key `noise`" here: true of one branch, useless to a reader.
     expect(check(`${header}script:\n  - say: hi\n    pauseMs: 500\n`).diagnostics).toEqual([
       expect.objectContaining({ line: 7, column: 5, code: 'conflict', path: 'script[0]', message: `\`script[0]\` has 2 actions, \`say\` and \`pauseMs\`; ${rule}` }),

@@ -2,7 +2,7 @@
  * `npx voiceagent test` on a fresh clone runs these: every example scenario of every example agent, offline.
  * Each must pass, so the README's first command keeps working, and the templates ship the same scenarios.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findScenarioFiles, loadScenario, runScenario } from '../../runtime/sim/index.js';
@@ -33,6 +33,20 @@ describe('example scenarios', () => {
       const relative = file.slice(join(ROOT, 'scenarios').length + 1);
       const agent = relative.split('/')[0]!;
       expect(readFileSync(join(ROOT, 'templates', agent, 'scenarios', relative), 'utf8')).toBe(readFileSync(file, 'utf8'));
+    }
+  });
+
+  it('find the recordings they play in the templates too, byte for byte, with where each came from', () => {
+    for (const file of files) {
+      const relative = file.slice(join(ROOT, 'scenarios').length + 1);
+      const agent = relative.split('/')[0]!;
+      const played = [...readFileSync(file, 'utf8').matchAll(/\.\.\/recordings\/([\w.-]+\.wav)/g)].map((m) => m[1]!);
+      for (const name of played) {
+        const shipped = join(ROOT, 'templates', agent, 'scenarios', 'recordings', name);
+        expect(existsSync(shipped), `${relative} plays ${name}: copy scenarios/recordings/${name} to templates/${agent}/scenarios/recordings/`).toBe(true);
+        expect(readFileSync(shipped).equals(readFileSync(join(ROOT, 'scenarios', 'recordings', name))), name).toBe(true);
+        expect(readFileSync(join(ROOT, 'templates', agent, 'scenarios', 'recordings', 'NOTICE.md'), 'utf8')).toContain(`\`${name}\``);
+      }
     }
   });
 });
