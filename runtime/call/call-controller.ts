@@ -271,6 +271,9 @@ export class CallController {
     this.playout.resume();
     const unheard = kind === 'false' && this.spec.bargeIn.confirm.serverVad && !this.recogniserHeardBargeIn();
     this.bargeIns.resumed(kind, this.now(), unheard ? "the recogniser's VAD heard no speech" : undefined);
+    // The speech that paused playout was no interruption: a later onset must reach pauseAfterMs on its own, or a
+    // long cough (past every milestone) would leave the next real interruption unpaused until its turn commits.
+    if (!this.pipeline.isSpeaking) this.pipeline.resetUtterance();
   }
 
   cutPlayout(options: { at: 'word-boundary' | 'immediate'; maxWordTailMs: number; fadeMs: number }): void {
