@@ -79,7 +79,7 @@ export function createHttpServer(options: {
     const agent = params.agent !== undefined ? options.agents().get(params.agent) : undefined;
     if (params.agent !== undefined && !agent) return send(res, { status: 404, type: 'text/plain', body: `no agent named "${params.agent}" is served here\n` });
     const body = req.method === 'POST' ? await readBody(req) : '';
-    if (body === undefined) return send(res, { status: 413, type: 'text/plain', body: 'request body too large\n' });
+    if (body === undefined) return send(res, { status: 413, type: 'text/plain', body: 'request body too large\n', headers: { connection: 'close' } });
     send(res, await route.handle({ method: req.method ?? 'GET', url, params, headers: req.headers, body, remoteAddress: req.socket.remoteAddress, ...(agent ? { agent } : {}) }));
   }
 
@@ -126,8 +126,11 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
+        // Stop keeping it and answer 413 (with Connection: close, which ends the upload): destroying the request
+        // here would reset the connection before the answer could go out.
+        req.removeAllListeners('data');
+        req.resume();
         resolve(undefined);
-        req.destroy();
         return;
       }
       chunks.push(chunk);
