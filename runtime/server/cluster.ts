@@ -143,8 +143,10 @@ export async function runClusterWorker(options: ServeOptions): Promise<RunningSe
     } else if (m.va === 'event') local.publish(m.event);
     else if (m.va === 'feed') feedActive = m.active;
   });
-  // prom-client's AggregatorRegistry reads the workers' global registry: the metrics must live there.
+  // prom-client's AggregatorRegistry reads the workers' global registry: the metrics must live there. A worker
+  // answers the primary's aggregation requests only once an AggregatorRegistry exists in it (prom-client 15).
   const { register } = await import('prom-client');
+  new AggregatorRegistry();
   const metrics = createServerMetrics({ registry: register });
   const server = await startServer({
     ...options,
