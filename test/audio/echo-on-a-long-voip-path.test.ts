@@ -50,7 +50,7 @@ describe('an echo path longer than the canceller filter (VoIP, speakerphone)', (
     for (const delayMs of [500, 700]) {
       it(`${mode}, ${delayMs} ms / 10 dB: the delay is measured within a frame and no echo frame counts as speech, during or after playout`, async () => {
         const scene = makeScene({ path: { delayMs, attenuationDb: 10 }, trailingMs: 1200 });
-        const handler = createEchoHandler({ mode, sampleRate: 8000 });
+        const handler = createEchoHandler({ mode, sampleRate: 8000, tailMs: 800 });
         const { speech, allowed } = await play(scene, handler);
 
         expect(Math.abs(handler.estimate.delayMs! - delayMs)).toBeLessThanOrEqual(20);
@@ -64,7 +64,7 @@ describe('an echo path longer than the canceller filter (VoIP, speakerphone)', (
 
       it(`${mode}, ${delayMs} ms / 18 dB: a caller talking over the agent at a normal level is still heard`, async () => {
         const figures = await measureCondition(
-          () => createEchoHandler({ mode, sampleRate: 8000 }),
+          () => createEchoHandler({ mode, sampleRate: 8000, tailMs: 800 }),
           () => createWebRtcVad({ sampleRate: 8000 }),
           { path: { delayMs, attenuationDb: 18 } },
         );
@@ -77,7 +77,7 @@ describe('an echo path longer than the canceller filter (VoIP, speakerphone)', (
 
   it('gates a 700 ms echo before its delay is measured (the first second of the first reply)', async () => {
     const scene = makeScene({ path: { delayMs: 700, attenuationDb: 10 } });
-    const handler = createEchoHandler({ mode: 'reference-gated', sampleRate: 8000 });
+    const handler = createEchoHandler({ mode: 'reference-gated', sampleRate: 8000, tailMs: 800 });
     const { speech, delayMs } = await play(scene, handler);
     // The delay cannot be trusted before the echo has come back for a while; the gate covers it meanwhile.
     const trustedAt = delayMs.findIndex((d) => d !== undefined);
@@ -87,7 +87,7 @@ describe('an echo path longer than the canceller filter (VoIP, speakerphone)', (
 
   it('keeps the gate on a short path no longer than the path needs (120 ms: off 60 ms after its echo, not 300 ms)', async () => {
     const scene = makeScene({ path: { delayMs: 120, attenuationDb: 18 }, trailingMs: 1200 });
-    const handler = createEchoHandler({ mode: 'reference-gated', sampleRate: 8000 });
+    const handler = createEchoHandler({ mode: 'reference-gated', sampleRate: 8000, tailMs: 800 });
     const { echoActive } = await play(scene, handler);
     const lastLoud = framesOf(scene.outbound, FRAME).findLastIndex((frame) => levelDbfs(frame) > -60);
     const lastActive = echoActive.lastIndexOf(true);

@@ -88,10 +88,7 @@ export interface HarnessOptions {
 /** Creates a call with fakes and returns the controls a scenario needs. */
 export function createHarness(options: HarnessOptions = {}) {
   const base = options.agentFile ? parse(readFileSync(join(import.meta.dirname, '../../agents', options.agentFile), 'utf8')) : BASE_AGENT;
-  // The harness line has no echo path (the recording transport plays nothing back into the call), so its
-  // agents run with echo handling off unless a test says otherwise: a gate protecting the first reply against
-  // an unmeasured 800 ms VoIP echo would only get in the way of the interruptions these tests make.
-  const text = stringify(merge(merge(base, { echo: { mode: 'off' } }), options.patch));
+  const text = stringify(merge(base, options.patch));
   const loaded = loadAgent({ file: 'test-agent.yaml', text });
   if (!loaded.ok) throw new Error('harness agent invalid:\n' + loaded.diagnostics.map(formatDiagnostic).join('\n'));
   const spec = loaded.spec;

@@ -106,7 +106,8 @@ export interface StartCallOptions {
 /** Loads the agent, builds its real providers and starts the call with a silent caller. */
 export async function startCall(options: StartCallOptions): Promise<CallRig> {
   // The rig's line has no echo path (the caller's audio is fixture speech only): echo handling is off unless the
-  // agent says otherwise, so the first reply is not held against an unmeasured 800 ms VoIP echo.
+  // agent says otherwise. The mocks' audio is a steady tone, whose flat envelope can correlate with the inbound
+  // line at a false delay and make the gate hold a real caller's onset.
   const yaml = /^echo:/m.test(options.yaml) ? options.yaml : `${options.yaml.trimEnd()}\necho: { mode: off }\n`;
   const loaded = loadAgent({ file: 'integration-agent.yaml', text: yaml });
   if (!loaded.ok) throw new Error(`integration agent invalid:\n${loaded.diagnostics.map(formatDiagnostic).join('\n')}`);
