@@ -9,6 +9,7 @@
  * are rather than sent in one burst. The caller's line is base64-encoded once, from the espeak-ng fixture
  * test/fixtures/audio/speech-en-female.wav at 40-1900 ms ("Could you tell me your opening hours?").
  */
+import { seededRandom } from '../runtime/sim/noise.js';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -108,17 +109,6 @@ function loadScriptAudio(): { silence: string; speech: string[] } {
   return { silence: Buffer.from(encodeMulaw(new Int16Array(160))).toString('base64'), speech };
 }
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32), so runs place the same barge-ins. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A growable list of numbers (hundreds of thousands of jitter samples without boxing). */
 class Samples {
@@ -154,7 +144,7 @@ async function runPhase(request: PhaseRequest, audio: { silence: string; speech:
     count: (what) => counts[what]++,
   };
   const script: CallerScript = { ...audio, holdMs: request.holdMs, bargeInFromMs: request.bargeInFromMs, bargeInToMs: request.bargeInToMs, greetingTimeoutMs: request.greetingTimeoutMs };
-  const random = seeded(request.seed);
+  const random = seededRandom(request.seed);
   const active = new Set<BenchCaller>();
   let finished = 0;
   let connectFailures = 0;
