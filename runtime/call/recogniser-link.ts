@@ -32,7 +32,7 @@ export class RecogniserLink {
 
   constructor(
     private readonly spec: AgentSpec,
-    private readonly primary: SpeechToText,
+    primary: SpeechToText,
     private readonly fallback: SpeechToText | undefined,
     private readonly sampleRate: number,
     private readonly hooks: RecogniserLinkHooks,

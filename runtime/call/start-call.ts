@@ -65,7 +65,7 @@ export async function startCall(options: StartCallOptions): Promise<Call> {
   try {
     providers = typeof options.providers === 'function' ? await options.providers({ spec: options.agent.spec, clock, sampleRate: transport.sampleRate }) : options.providers;
   } catch (error) {
-    return failedCall(options, callId, clock, error);
+    return failedCall(options, callId, error);
   }
   const session = createCallSession({ agent: options.agent, providers, transport, clock, callId, ...(options.version ? { version: options.version } : {}) });
   if (options.onEvent) session.onEvent(options.onEvent);
@@ -102,7 +102,7 @@ function closeQuietly(providers: CallProviders, session: CallSession): void {
 }
 
 /** The call that never started: its record says why, the line is released, and its events are still told. */
-function failedCall(options: StartCallOptions, callId: string, clock: Clock, error: unknown): Call {
+function failedCall(options: StartCallOptions, callId: string, error: unknown): Call {
   const message = `the call's providers could not be started: ${(error as Error)?.message ?? String(error)}`;
   const record = failedCallRecord({ callId, spec: options.agent.spec, compiled: options.agent.compiled, version: options.version, startedAt: new Date().toISOString(), message });
   try {

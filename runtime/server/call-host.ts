@@ -160,10 +160,6 @@ export class CallHost {
       listen(listener: TransportListener) {
         transport.listen({
           ...listener,
-          onStart: (info) => listener.onStart(info),
-          onPlayed: (report) => listener.onPlayed(report),
-          onDtmf: (digit) => listener.onDtmf(digit),
-          onClose: (reason) => listener.onClose(reason),
           onAudio: (frame) => {
             if (wav) {
               wav.write(frame, agentAudio.subarray(0, frameSamples));

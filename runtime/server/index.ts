@@ -78,6 +78,3 @@ function endpointsOf(agents: readonly { name: string; file: string }[], url: str
     websocket: `${ws}/calls/${encodeURIComponent(name)}`,
   }));
 }
-
-/** Shape of a logger factory the CLI passes through (kept here so the worker builds the same one). */
-export type { Logger as ServeLogger };

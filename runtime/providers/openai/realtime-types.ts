@@ -5,7 +5,7 @@
 import type OpenAI from 'openai';
 import type { ClientOptions } from 'ws';
 import type { ProviderError } from '../errors.js';
-import type { ChatMessage, Pcm16, RealtimeHooks, RealtimeInference, RealtimeSession } from '../types.js';
+import type { ChatMessage, RealtimeHooks, RealtimeInference, RealtimeSession } from '../types.js';
 import type { Clock } from '../../util/clock.js';
 import type { RealtimeWireFormat, TranscriptAligner } from './realtime-audio.js';
 

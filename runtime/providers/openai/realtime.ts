@@ -22,13 +22,9 @@
  */
 import OpenAI from 'openai';
 import type { SessionUpdateEvent } from 'openai/resources/realtime/realtime';
-import type { ClientOptions } from 'ws';
 import { SUPPORTED_SAMPLE_RATES } from '../../audio/resampler.js';
-import type { Clock } from '../../util/clock.js';
-import type { ProviderError } from '../errors.js';
-import type { ChatMessage, RealtimeHooks, RealtimeInference, RealtimeSession } from '../types.js';
 import { OPENAI_BASE_URL } from './chat-llm.js';
-import { wireFormatObject, type RealtimeWireFormat } from './realtime-audio.js';
+import { wireFormatObject } from './realtime-audio.js';
 import { OpenAiRealtimeSessionImpl } from './realtime-session.js';
 import type { OpenAiRealtime, OpenAiRealtimeOptions, RealtimeConnectOptions, ResolvedRealtimeConfig, RealtimeTurnDetection } from './realtime-types.js';
 
