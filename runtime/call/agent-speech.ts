@@ -192,7 +192,7 @@ export class AgentSpeech {
   progress(): { utteranceId: number; heardMs: number; heardChars: number; words: readonly TimedWord[] } | undefined {
     if (!this.entry || !this.reply) return undefined;
     const heardMs = this.playout.heardPositionMs();
-    return { utteranceId: this.id, heardMs, heardChars: this.playout.heardPrefix(this.reply.text, heardMs).length, words: this.playout.alignedWords };
+    return { utteranceId: this.id, heardMs, heardChars: Math.min(this.reply.text.length, this.playout.heardCharCount(heardMs)), words: this.playout.alignedWords };
   }
 
   /** The current (or last) agent utterance: text, aligned words and heard position. */

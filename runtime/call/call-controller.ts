@@ -82,7 +82,7 @@ export class CallController {
     this.turns = new TurnLedger(this.record.turns, (event) => this.emit(event), () => this.now());
     this.planner = new ReplyPlanner(spec, providers, () => this.recogniser.degraded);
     this.silence = new CallerSilence(spec);
-    this.meters = new CallMeters((event) => this.emit(event), { heard: () => this.speech.progress() });
+    this.meters = new CallMeters((event) => this.emit(event), { heard: () => this.speech.progress() }, deps.clock);
     this.recogniser = new RecogniserLink(spec, providers.stt, providers.degradedStt, transport.sampleRate, {
       now: () => this.now(),
       onPartial: (t) => this.heardWords(t, false),
@@ -156,7 +156,7 @@ export class CallController {
     // Audio time -> call time: the frame that just arrived ends now.
     this.audioOffsetMs = this.now() - (this.pipeline.nowMs + 20);
     this.pipeline.pushFrame(frame);
-    this.meters.onInbound(frame, this.now());
+    this.meters.onInbound(frame);
   }
 
   // ---- the far end ---------------------------------------------------------------------------
@@ -369,6 +369,7 @@ export class CallController {
     this.speech.cancel();
     this.planner.clear();
     this.playout.stop();
+    this.meters.stop();
     this.recogniser.close();
     this.speech.close();
     this.record.endedAtMs = this.now();
