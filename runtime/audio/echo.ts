@@ -260,7 +260,6 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
   let predictedEcho = -100;
 
   const at = (age: number): number => (now - age + levels) % levels;
-  const referenceAt = (age: number): number => refDb[at(age)]!;
   const loudestReference = (from: number, to: number): number => {
     let loudest = -100;
     for (let age = from; age <= to; age++) loudest = Math.max(loudest, refDb[at(age)]!);
@@ -347,7 +346,7 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
       // through its short pauses), not after: a caller answering within a second of the agent's last words
       // would look like an echo of them at every lag longer than their pause. The window follows the result.
       sinceActiveReference = refDb[now]! >= ACTIVE_REFERENCE_DBFS ? 0 : sinceActiveReference + 1;
-      if (sinceActiveReference <= ESTIMATE_GAP_FRAMES) delay.update(level, referenceAt);
+      if (sinceActiveReference <= ESTIMATE_GAP_FRAMES) delay.update(level, refDb, now);
       followDelay();
       const loudestRef = loudestReference(firstLag, lastLag);
       echoActive = loudestRef >= ACTIVE_REFERENCE_DBFS;

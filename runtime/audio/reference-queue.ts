@@ -14,22 +14,28 @@ export class ReferenceQueue {
 
   push(frame: Int16Array): void {
     const ring = this.ring;
-    for (let i = 0; i < frame.length; i++) {
-      if (this.count === ring.length) {
-        // Far more queued than any tail: the oldest is beyond reach of the echo anyway.
-        this.start = (this.start + 1) % ring.length;
-        this.count--;
-      }
-      ring[(this.start + this.count) % ring.length] = frame[i]!;
-      this.count++;
+    // Far more queued than any tail: the oldest is beyond reach of the echo anyway.
+    const source = frame.length > ring.length ? frame.subarray(frame.length - ring.length) : frame;
+    const overflow = this.count + source.length - ring.length;
+    if (overflow > 0) {
+      this.start = (this.start + overflow) % ring.length;
+      this.count -= overflow;
     }
+    // Copied in at most two runs (the ring wraps once at most): this runs for every frame the agent sends.
+    const end = (this.start + this.count) % ring.length;
+    const first = Math.min(source.length, ring.length - end);
+    ring.set(source.subarray(0, first), end);
+    if (first < source.length) ring.set(source.subarray(first), 0);
+    this.count += source.length;
   }
 
   /** Fills `out` with the next samples, silence past what is queued. */
   take(out: Int16Array): void {
     const ring = this.ring;
     const n = Math.min(out.length, this.count);
-    for (let i = 0; i < n; i++) out[i] = ring[(this.start + i) % ring.length]!;
+    const first = Math.min(n, ring.length - this.start);
+    out.set(ring.subarray(this.start, this.start + first), 0);
+    if (first < n) out.set(ring.subarray(0, n - first), first);
     out.fill(0, n);
     this.start = (this.start + n) % ring.length;
     this.count -= n;
