@@ -45,6 +45,8 @@ export class TwilioOutbound {
   private encoded = Buffer.alloc(TWILIO_SAMPLE_RATE / 50);
   private readonly timers = new Set<unknown>();
   private marksForgotten = false;
+  /** Media sent to Twilio since the last `clear`: a second clear with none between has nothing to drop. */
+  private sentSinceClear = false;
 
   constructor(private readonly options: OutboundOptions) {}
 
@@ -54,7 +56,10 @@ export class TwilioOutbound {
     const held = this.held;
     this.held = [];
     this.heldMs = 0;
-    for (const item of held) this.options.send(item.kind === 'media' ? mediaMessage(streamSid, item.payload) : markMessage(streamSid, item.name));
+    for (const item of held) {
+      if (item.kind === 'media') this.sentSinceClear = true;
+      this.options.send(item.kind === 'media' ? mediaMessage(streamSid, item.payload) : markMessage(streamSid, item.name));
+    }
   }
 
   /** The stream is over: nothing more is sent, nothing held is reported. */
@@ -78,6 +83,7 @@ export class TwilioOutbound {
     const durationMs = (frame.length * 1000) / TWILIO_SAMPLE_RATE;
     if (this.streamSid !== undefined) {
       ledger.noteSent(durationMs);
+      this.sentSinceClear = true;
       return this.options.send(mediaMessage(this.streamSid, payload));
     }
     if (this.heldMs + durationMs > this.options.maxHeldMs) {
@@ -108,7 +114,13 @@ export class TwilioOutbound {
     this.options.counters.clears++;
     this.options.ledger.noteClear();
     if (this.ended) return;
-    if (this.streamSid !== undefined) return this.options.send(clearMessage(this.streamSid));
+    if (this.streamSid !== undefined) {
+      // A barge-in pauses (clear) and then cuts (clear again) with nothing sent between: Twilio's buffer is
+      // already empty, so the second message is not sent.
+      if (!this.sentSinceClear) return;
+      this.sentSinceClear = false;
+      return this.options.send(clearMessage(this.streamSid));
+    }
     // Nothing reached Twilio yet: drop what is held, and report its marks dropped as Twilio would, later
     // (never inside clear(): playout is in the middle of its barge-in path).
     const held = this.held;

@@ -42,6 +42,18 @@ describe('Twilio transport, outbound', () => {
     expect(clear).toBe(`{"event":"clear","streamSid":"${STREAM_SID}"}`);
   });
 
+  it('a barge-in that pauses and then cuts sends one clear: the second would find Twilio\'s buffer already empty', () => {
+    const { socket, transport } = setUp();
+    transport.sendAudio(speech);
+    transport.clear(); // the pause
+    transport.clear(); // the confirmed cut, nothing sent between
+    const clears = () => socket.messages.filter((m) => m.event === 'clear').length;
+    expect(clears()).toBe(1);
+    transport.sendAudio(speech); // resumed
+    transport.clear();
+    expect(clears()).toBe(2);
+  });
+
   it('encodes what it was given at the time, so playout may reuse its buffer', () => {
     const { socket, transport } = setUp();
     const buffer = frameOf(32124);
