@@ -82,7 +82,7 @@ export class CallController {
     this.turns = new TurnLedger(this.record.turns, (event) => this.emit(event), () => this.now());
     this.planner = new ReplyPlanner(spec, providers, () => this.recogniser.degraded);
     this.silence = new CallerSilence(spec);
-    this.meters = new CallMeters((event) => this.emit(event), { heard: () => this.speech.progress() }, deps.clock);
+    this.meters = new CallMeters((event) => this.emit(event), { heard: () => this.speech.progress() }, deps.clock, () => this.now());
     this.recogniser = new RecogniserLink(spec, providers.stt, providers.degradedStt, transport.sampleRate, {
       now: () => this.now(),
       onPartial: (t) => this.heardWords(t, false),

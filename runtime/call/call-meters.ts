@@ -35,7 +35,7 @@ export class CallMeters {
   private readonly report = () => {
     this.timer = undefined;
     if (this.inSamples === 0) return; // no caller audio for 100 ms: the next frame re-arms
-    const atMs = this.clock.now();
+    const atMs = this.now();
     this.emit({ type: 'levels', atMs, inDb: decibels(this.inSquares, this.inSamples), outDb: decibels(this.outSquares, this.outSamples) });
     this.inSquares = this.inSamples = this.outSquares = this.outSamples = 0;
     this.reportHeard(atMs);
@@ -46,7 +46,10 @@ export class CallMeters {
   constructor(
     private readonly emit: (event: CallEventBody) => void,
     private readonly speech: HeardSource,
-    private readonly clock: Clock,
+    /** Schedules the reports. */
+    private readonly clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>,
+    /** Call time, ms (what events are stamped with; the clock's own time line may start anywhere). */
+    private readonly now: () => number,
   ) {}
 
   /** One caller frame, as received. */
