@@ -26,6 +26,14 @@ export interface CallHostOptions {
   readonly onEvent?: (event: CallEvent) => void;
   /** Builds the providers of an offline call (default: `createOfflineProviders`); the server passes one that also gives a caller voice for `say`. */
   readonly offlineProviders?: ProvidersSource;
+  /** After a call's record is on disk, before its admission slot is released (the fleet's records index). Errors are logged. */
+  readonly onRecordWritten?: (record: CallRecord) => Promise<void> | void;
+}
+
+/** The admission slot a call was given (admission.ts): its id is the call's, and it is released once the record is written. */
+export interface CallSlot {
+  readonly callId: string;
+  release(): Promise<void>;
 }
 
 /** What a transport-specific endpoint tells the host about a call it is starting. */
@@ -38,6 +46,8 @@ export interface CallStart {
   readonly onEvent?: (event: CallEvent) => void;
   /** Providers for this call instead of the host's (the WebSocket endpoint's offline caller voice). */
   readonly providers?: ProvidersSource;
+  /** The call's admission slot; the call runs under its id. */
+  readonly slot?: CallSlot;
 }
 
 /**
@@ -58,7 +68,7 @@ export class CallHost {
 
   /** Starts a call; resolves with its record when it has ended and the record is on disk. Never rejects. */
   async run(start: CallStart): Promise<CallRecord> {
-    const callId = randomUUID();
+    const callId = start.slot?.callId ?? randomUUID();
     const agent = start.served.name;
     const log = this.options.log.with({ callId, agent, endpoint: start.endpoint });
     const { metrics } = this.options;
@@ -95,6 +105,13 @@ export class CallHost {
     } catch (error) {
       log.error('call record not written', { message: (error as Error)?.message });
     }
+    // Only now has the call provably ended: its slot goes back after the record (and its index entry) is written.
+    try {
+      await this.options.onRecordWritten?.(record);
+    } catch (error) {
+      log.error('call record not indexed', { message: (error as Error)?.message });
+    }
+    await start.slot?.release();
     if (this.calls.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     return record;
   }

@@ -1,7 +1,8 @@
 import { createOfflineProviders, createSimulatedStt } from '../providers/local/index.js';
 import { callerVoiceFor, createCallerVoice, type CallerVoice } from '../sim/caller-voice.js';
 import { createOfflineSayer, createWebSocketTransport, parseCallQuery } from '../transports/websocket/index.js';
-import type { SocketRoute } from './http-server.js';
+import type { PendingSlot } from './admission-gate.js';
+import type { SocketDecision, SocketRoute } from './http-server.js';
 import { checkToken, refuseWhileDraining, type EndpointOptions } from './endpoint.js';
 
 /**
@@ -22,7 +23,7 @@ export function callSocketRoute(options: EndpointOptions): SocketRoute {
       const query = parseCallQuery(request.url);
       if (!query.ok) return { status: query.status, body: `${query.message}\n` };
       const served = request.agent!;
-      return {
+      const decide = (slot?: PendingSlot): SocketDecision => ({
         accept(socket) {
           const log = options.log.with({ agent: served.name, endpoint: 'websocket' });
           const stt = options.offline ? createSimulatedStt() : undefined;
@@ -50,9 +51,13 @@ export function callSocketRoute(options: EndpointOptions): SocketRoute {
             endpoint: 'websocket',
             onEvent: (event) => transport.sendEvent(event),
             ...(stt ? { providers: ({ spec, clock, sampleRate }) => createOfflineProviders(spec, { clock, sampleRate, stt }) } : {}),
+            ...(slot ? { slot: slot.bind() } : {}),
           });
         },
-      };
+      });
+      // Without caps the decision stays synchronous; with them it waits for a slot (503 over a cap).
+      if (!options.admission) return decide();
+      return options.admission.admit(served.name, 'websocket').then((slot) => ('bind' in slot ? decide(slot) : slot));
     },
   };
 }

@@ -1,4 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { ServedAgent } from './agent-catalog.js';
+import type { AdmissionGate } from './admission-gate.js';
+import type { CallDirectory } from './call-directory.js';
 import type { CallHost } from './call-host.js';
 import type { EventFeed } from './event-feed.js';
 import type { HttpReply, HttpRequest } from './http-server.js';
@@ -19,7 +22,13 @@ export interface EndpointOptions {
   readonly loopback: boolean;
   /** True once the server drains: healthz 503 and no new calls. */
   draining(): boolean;
+  /** Call slots (admission.ts): absent, no caps. Over a cap a new call is refused with 503. */
+  readonly admission?: AdmissionGate;
+  /** Call records through this server (`GET /v1/calls…`): its own disk, and with Redis every server's (call-directory.ts). */
+  readonly calls?: CallDirectory;
   metricsText(): Promise<string>;
+  /** The agents served, for pages that list them (the playground's `/`). Absent: an empty list. */
+  readonly agents?: () => ReadonlyMap<string, ServedAgent>;
 }
 
 /** JSON reply. */

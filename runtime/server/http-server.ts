@@ -15,9 +15,15 @@ export interface HttpRoute {
 /** A WebSocket endpoint (`/twilio/:agent`, `/calls/:agent`, `/v1/events`). */
 export interface SocketRoute {
   readonly path: string;
-  /** Decides at the upgrade: `{ accept }` takes the socket, else the status to refuse with (nothing started). */
-  admit(request: HttpRequest): { readonly accept: (socket: WebSocket) => void } | HttpReply;
+  /**
+   * Decides at the upgrade: `{ accept }` takes the socket, else the status to refuse with (nothing started). May
+   * answer later (a promise) when it must ask something first (admission.ts: a fleet-wide slot).
+   */
+  admit(request: HttpRequest): SocketDecision | Promise<SocketDecision>;
 }
+
+/** A {@link SocketRoute}'s answer at the upgrade. */
+export type SocketDecision = { readonly accept: (socket: WebSocket) => void } | HttpReply;
 
 /** What a handler sees of a request. */
 export interface HttpRequest {
@@ -38,6 +44,8 @@ export interface HttpReply {
   readonly status: number;
   readonly type?: string;
   readonly body?: string;
+  /** Bytes to send instead of `body` (a call's WAV). */
+  readonly bytes?: Buffer;
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -59,9 +67,22 @@ export function createHttpServer(options: {
   readonly routes: readonly HttpRoute[];
   readonly sockets: readonly SocketRoute[];
   readonly agents: () => ReadonlyMap<string, ServedAgent>;
+  /**
+   * The agent a request names (`:agent`), pinned to `version` when the request asks (`?version=ID`, or a
+   * `:version` path parameter); default: `agents()` by name (agent-directory.ts loads pinned versions).
+   */
+  readonly resolveAgent?: (name: string, version: string | undefined) => ServedAgent | undefined | Promise<ServedAgent | undefined>;
   readonly log: Logger;
 }): Server {
   const { log } = options;
+  const lookup = (params: Readonly<Record<string, string>>, url: URL) => {
+    const version = params.version ?? url.searchParams.get('version') ?? undefined;
+    return options.resolveAgent ? options.resolveAgent(params.agent!, version) : options.agents().get(params.agent!);
+  };
+  const notServed = (params: Readonly<Record<string, string>>, url: URL) => {
+    const version = params.version ?? url.searchParams.get('version');
+    return `no agent named "${params.agent}"${version ? ` with version ${version}` : ''} is served here\n`;
+  };
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_MESSAGE_BYTES, perMessageDeflate: false });
   const server = createServer((req, res) => {
     void handleHttp(req, res).catch((error: unknown) => {
@@ -76,8 +97,8 @@ export function createHttpServer(options: {
     if (!found) return send(res, { status: 404, type: 'text/plain', body: `no such endpoint: ${url.pathname}\n` });
     const { route, params } = found;
     if (!route.method.split('|').includes(req.method ?? 'GET')) return send(res, { status: 405, type: 'text/plain', body: `use ${route.method}\n`, headers: { allow: route.method.replace('|', ', ') } });
-    const agent = params.agent !== undefined ? options.agents().get(params.agent) : undefined;
-    if (params.agent !== undefined && !agent) return send(res, { status: 404, type: 'text/plain', body: `no agent named "${params.agent}" is served here\n` });
+    const agent = params.agent !== undefined ? await lookup(params, url) : undefined;
+    if (params.agent !== undefined && !agent) return send(res, { status: 404, type: 'text/plain', body: notServed(params, url) });
     const body = req.method === 'POST' ? await readBody(req) : '';
     if (body === undefined) return send(res, { status: 413, type: 'text/plain', body: 'request body too large\n', headers: { connection: 'close' } });
     send(res, await route.handle({ method: req.method ?? 'GET', url, params, headers: req.headers, body, remoteAddress: req.socket.remoteAddress, ...(agent ? { agent } : {}) }));
@@ -87,36 +108,61 @@ export function createHttpServer(options: {
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://localhost');
     const refuse = (reply: HttpReply) => {
-      socket.end(`HTTP/1.1 ${reply.status} ${reply.status === 404 ? 'Not Found' : reply.status === 403 ? 'Forbidden' : reply.status === 401 ? 'Unauthorized' : 'Service Unavailable'}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reply.body ?? ''}`);
+      socket.end(`HTTP/1.1 ${reply.status} ${reply.status === 404 ? 'Not Found' : reply.status === 403 ? 'Forbidden' : reply.status === 401 ? 'Unauthorized' : 'Service Unavailable'}\r\nConnection: close\r\nContent-Type: text/plain\r\n${Object.entries(reply.headers ?? {}).map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n${reply.body ?? ''}`);
     };
     const found = match(options.sockets, url.pathname);
     if (!found) return refuse({ status: 404, body: `no such endpoint: ${url.pathname}\n` });
-    const agent = found.params.agent !== undefined ? options.agents().get(found.params.agent) : undefined;
-    if (found.params.agent !== undefined && !agent) return refuse({ status: 404, body: `no agent named "${found.params.agent}" is served here\n` });
-    let decision;
-    try {
-      decision = found.route.admit({ method: 'GET', url, params: found.params, headers: req.headers, body: '', remoteAddress: req.socket.remoteAddress, ...(agent ? { agent } : {}) });
-    } catch (error) {
-      log.error('upgrade failed', { path: url.pathname, message: (error as Error)?.message });
-      return refuse({ status: 500, body: 'internal error\n' });
+    const resolved = found.params.agent !== undefined ? lookup(found.params, url) : undefined;
+    // A pinned version may be loaded from the registry first: the rest of the upgrade waits for it.
+    if (resolved instanceof Promise) {
+      resolved.then(
+        (agent) => admitWith(agent),
+        () => refuse({ status: 500, body: 'internal error\n' }),
+      );
+      return;
     }
-    if (!('accept' in decision)) return refuse(decision);
-    const { accept } = decision;
-    wss.handleUpgrade(req, socket, head, (ws) => {
+    admitWith(resolved);
+    function admitWith(agent: ServedAgent | undefined): void {
+      if (!found) return; // narrowed for the closure
+      if (found.params.agent !== undefined && !agent) return refuse({ status: 404, body: notServed(found.params, url) });
+      const upgrade = (decided: SocketDecision) => {
+        if (!('accept' in decided)) return refuse(decided);
+        const { accept } = decided;
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          try {
+            accept(ws);
+          } catch (error) {
+            log.error('socket handler failed', { path: url.pathname, message: (error as Error)?.message });
+            ws.close(1011, 'internal error');
+          }
+        });
+      };
+      let decision: SocketDecision | Promise<SocketDecision>;
       try {
-        accept(ws);
+        decision = found.route.admit({ method: 'GET', url, params: found.params, headers: req.headers, body: '', remoteAddress: req.socket.remoteAddress, ...(agent ? { agent } : {}) });
       } catch (error) {
-        log.error('socket handler failed', { path: url.pathname, message: (error as Error)?.message });
-        ws.close(1011, 'internal error');
+        log.error('upgrade failed', { path: url.pathname, message: (error as Error)?.message });
+        return refuse({ status: 500, body: 'internal error\n' });
       }
-    });
+      if (decision instanceof Promise) {
+        decision.then(
+          (decided) => upgrade(decided),
+          (error: unknown) => {
+            log.error('upgrade failed', { path: url.pathname, message: (error as Error)?.message });
+            refuse({ status: 500, body: 'internal error\n' });
+          },
+        );
+        return;
+      }
+      upgrade(decision);
+    }
   });
   return server;
 }
 
 function send(res: ServerResponse, reply: HttpReply): void {
   res.writeHead(reply.status, { 'content-type': reply.type ?? 'text/plain; charset=utf-8', ...reply.headers });
-  res.end(reply.body ?? '');
+  res.end(reply.bytes ?? reply.body ?? '');
 }
 
 function readBody(req: IncomingMessage): Promise<string | undefined> {

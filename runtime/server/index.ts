@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { findAgentFiles, loadAgentCatalog } from './agent-catalog.js';
+import { loadFileAgents } from './registry-setup.js';
+import { newServerId } from './admission-redis.js';
 import { startClusterPrimary } from './cluster.js';
 import type { Logger } from './logger.js';
 import { checkStartRules, startServer, type ServeOptions } from './serve.js';
@@ -8,6 +9,8 @@ import { checkStartRules, startServer, type ServeOptions } from './serve.js';
 export { AgentCatalogError } from './agent-catalog.js';
 export { createLogger, silentLogger, type Logger } from './logger.js';
 export { isLoopbackHost, ServeError, startServer, type RunningServer, type ServeOptions } from './serve.js';
+export { parseAgentCaps } from './admission.js';
+export type { FleetSettings } from './fleet.js';
 
 /** Options of {@link serve}: the server's, plus how many worker processes. */
 export interface ServeCommandOptions extends Omit<ServeOptions, 'metrics' | 'metricsText' | 'feed'> {
@@ -56,13 +59,16 @@ export async function serve(options: ServeCommandOptions): Promise<ServeHandle> 
   }
   // Checked here first so a broken agent, a missing key or a missing token is reported once, by the primary,
   // before any worker starts (a worker's refusal would otherwise reach the CLI as "worker exited").
-  const catalog = loadAgentCatalog(findAgentFiles(options.paths, options.cwd));
+  // With a registry the workers may start with no files (they serve what is deployed); they check that themselves.
+  const catalog = loadFileAgents(options);
   checkStartRules(options, catalog);
   const agents = [...catalog.values()];
   const here = fileURLToPath(import.meta.url);
   const exec = here.replace(/index\.(ts|js)$/, 'worker-main.$1');
   const { env: _env, log, ...portable } = options;
-  process.env.VOICEAGENT_SERVE_OPTIONS = JSON.stringify(portable);
+  // The workers are one server of the fleet: one id, so `--max-calls` counts across them in Redis.
+  const fleet = options.fleet?.redisUrl ? { fleet: { ...options.fleet, serverId: options.fleet.serverId ?? newServerId() } } : {};
+  process.env.VOICEAGENT_SERVE_OPTIONS = JSON.stringify({ ...portable, ...fleet });
   const handle = await startClusterPrimary({ workers, log, workerArgs: [], exec });
   return { url: handle.url, workers, agents: endpointsOf(agents, handle.url, options.publicUrl), drain: () => handle.drain(), kill: () => handle.kill() };
 }

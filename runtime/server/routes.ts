@@ -1,6 +1,7 @@
 import { callSocketRoute } from './call-socket-route.js';
 import { checkToken, json, type EndpointOptions } from './endpoint.js';
 import type { HttpRoute, SocketRoute } from './http-server.js';
+import { playgroundRoutes } from './playground/playground-routes.js';
 import { twilioRoutes } from './twilio-routes.js';
 
 /** Every route of `voiceagent serve`. */
@@ -22,6 +23,7 @@ export function serverRoutes(options: EndpointOptions): { routes: HttpRoute[]; s
         handle: async () => ({ status: 200, type: 'text/plain; version=0.0.4; charset=utf-8', body: await options.metricsText() }),
       },
       ...twilio.routes,
+      ...playgroundRoutes(options, { agents: options.agents ?? (() => new Map()) }),
     ],
     sockets: [
       ...twilio.sockets,

@@ -4,17 +4,22 @@ import type { Server } from 'node:http';
 import { formatDiagnostic } from '../dsl/diagnostics.js';
 import { dottedPath, parseYamlSource } from '../dsl/yaml-source.js';
 import { keysNeeded, resolveKey } from '../providers/provider-keys.js';
-import { AgentCatalogError, findAgentFiles, loadAgentCatalog, type ServedAgent } from './agent-catalog.js';
+import { AgentCatalogError, type ServedAgent } from './agent-catalog.js';
 import { CallHost } from './call-host.js';
 import { createRecordStore } from './call-records.js';
 import { createEventFeed, type EventFeed } from './event-feed.js';
+import { createServerFleet, type FleetSettings, type ServerFleet } from './fleet.js';
 import { createHttpServer } from './http-server.js';
 import type { Logger } from './logger.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { serverRoutes, type EndpointOptions } from './routes.js';
+import type { Registry } from '../registry/types.js';
+import { adminRoutes } from './admin-api.js';
+import { createAgentDirectory } from './agent-directory.js';
+import { checkSomethingToServe, environmentOf, loadFileAgents, openRegistry, RegistrySetupError, type RegistrySettings } from './registry-setup.js';
 
-/** Options of `voiceagent serve`. */
-export interface ServeOptions {
+/** Options of `voiceagent serve` (with the registry's: `registry`, `environment`, `allowNoAgents`). */
+export interface ServeOptions extends RegistrySettings {
   /** Agent files or folders; none: the project's agents folder, else `./agents`. */
   readonly paths: readonly string[];
   readonly cwd: string;
@@ -40,15 +45,22 @@ export interface ServeOptions {
   readonly metricsText?: () => Promise<string>;
   /** Where the live feed's events come from and go (default: this process only). */
   readonly feed?: EventFeed;
+  /** Admission caps, the fleet's Redis (slots, records index), retention (fleet.ts). Absent: one server, no caps. */
+  readonly fleet?: FleetSettings;
 }
 
 /** A running server. */
 export interface RunningServer {
   /** `http://HOST:PORT`. */
   readonly url: string;
+  /** The agents new calls get now: the files, and the active deployed versions (which change on activation). */
   readonly agents: ReadonlyMap<string, ServedAgent>;
+  /** The agent registry (`--data` files or `--registry` Redis); absent with `registry: 'none'`. */
+  readonly registry?: Registry;
   readonly host: CallHost;
   readonly http: Server;
+  /** Admission, the call directory (local or fleet-wide) and retention of this server. */
+  readonly fleet: ServerFleet;
   /** Stop taking calls (healthz 503), let running ones finish up to the drain timeout, then end them; close. */
   drain(): Promise<void>;
   /** Ends every call now and closes. */
@@ -70,12 +82,26 @@ export function isLoopbackHost(host: string): boolean {
  * and listens. Throws {@link ServeError} or {@link AgentCatalogError} (file:line:col) instead of starting.
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  const agents = loadAgentCatalog(findAgentFiles(options.paths, options.cwd));
-  checkStartRules(options, agents);
+  const files = loadFileAgents(options);
+  checkStartRules(options, files);
+  const { environment, registry } = await registryOf(options);
+  const directory = await createAgentDirectory({ files, ...(registry ? { registry } : {}), env: environment, log: options.log }).catch(async (error: unknown) => {
+    await registry?.close();
+    throw error;
+  });
+  try {
+    checkSomethingToServe(directory.current().size, options);
+  } catch (error) {
+    directory.close();
+    await registry?.close();
+    throw error;
+  }
+  const agents = directory.current();
   const metrics = options.metrics ?? createServerMetrics();
   const feed = options.feed ?? createEventFeed();
   const records = createRecordStore(options.dataDir);
-  const host = new CallHost({ offline: options.offline, env: options.env, records, recordWav: options.recordWav, metrics, log: options.log, onEvent: (event) => feed.publish(event) });
+  const fleet = createServerFleet(options.fleet ?? {}, { dataDir: options.dataDir, log: options.log, ...(options.env.VOICEAGENT_TOKEN ? { token: options.env.VOICEAGENT_TOKEN } : {}) });
+  const host = new CallHost({ offline: options.offline, env: options.env, records, recordWav: options.recordWav, metrics, log: options.log, onEvent: (event) => feed.publish(event), ...(fleet.onRecordWritten ? { onRecordWritten: fleet.onRecordWritten } : {}) });
   let draining = false;
   const endpoint: EndpointOptions = {
     host,
@@ -87,10 +113,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     loopback: isLoopbackHost(options.host),
     draining: () => draining,
+    ...(fleet.gate ? { admission: fleet.gate } : {}),
+    calls: fleet.calls,
     metricsText: options.metricsText ?? (() => metrics.registry.metrics()),
+    agents: () => agents,
   };
   const { routes, sockets } = serverRoutes(endpoint);
-  const http = createHttpServer({ routes, sockets, agents: () => agents, log: options.log });
+  routes.push(...adminRoutes(endpoint, { ...(registry ? { registry } : {}), directory, env: environment, calls: fleet.calls }));
+  const http = createHttpServer({ routes, sockets, agents: () => agents, resolveAgent: (name, version) => directory.resolve(name, version), log: options.log });
   await new Promise<void>((resolve, reject) => {
     http.once('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'EADDRINUSE' ? new ServeError(`port ${options.port} on ${options.host} is in use: pick another with --port, or --port 0 for a free one`) : error),
@@ -99,13 +129,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
   const address = http.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  fleet.listening(url);
   const closeHttp = () => new Promise<void>((resolve) => http.close(() => resolve()));
   let drained: Promise<void> | undefined;
   return {
     url,
     agents,
+    ...(registry ? { registry } : {}),
     host,
     http,
+    fleet,
     drain() {
       drained ??= (async () => {
         draining = true;
@@ -119,9 +152,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           host.hangUpAll();
           await host.whenIdle();
         }
+        // Every call has ended and released its slot; this stops the heartbeat.
+        await fleet.close();
         feed.close();
         http.closeAllConnections?.();
         await closeHttp();
+        directory.close();
+        await registry?.close();
       })();
       return drained;
     },
@@ -129,11 +166,24 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       draining = true;
       host.hangUpAll();
       await host.whenIdle();
+      await fleet.close();
       feed.close();
       http.closeAllConnections?.();
       await closeHttp();
+      directory.close();
+      await registry?.close();
     },
   };
+}
+
+/** The environment served and the registry opened, or the refusal to start as a {@link ServeError}. */
+async function registryOf(options: ServeOptions): Promise<{ environment: string; registry: Registry | undefined }> {
+  try {
+    return { environment: environmentOf(options), registry: await openRegistry(options, options.dataDir) };
+  } catch (error) {
+    if (error instanceof RegistrySetupError) throw new ServeError(error.message);
+    throw error;
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { HttpRequest, HttpRoute, SocketRoute } from './http-server.js';
+import type { PendingSlot } from './admission-gate.js';
+import type { HttpRequest, HttpRoute, SocketDecision, SocketRoute } from './http-server.js';
 import { refuseWhileDraining, type EndpointOptions } from './endpoint.js';
 import { createTwilioTransport, publicRequestUrl, TWILIO_SIGNATURE_HEADER, twimlFor, validateTwilioSignature, validateTwilioUpgrade } from '../transports/twilio/index.js';
 
@@ -13,7 +14,7 @@ export function twilioRoutes(options: EndpointOptions): { routes: HttpRoute[]; s
   const twiml: HttpRoute = {
     method: 'GET|POST',
     path: '/twilio/:agent/twiml',
-    handle(request) {
+    async handle(request) {
       const params = request.method === 'POST' ? new URLSearchParams(request.body) : new URLSearchParams();
       if (authToken && !validateTwilioSignature(authToken, request.headers[TWILIO_SIGNATURE_HEADER], publicUrlOf(request, options, 'http'), params)) {
         options.log.warn('twilio webhook refused: bad or missing signature', { agent: request.agent!.name });
@@ -21,10 +22,15 @@ export function twilioRoutes(options: EndpointOptions): { routes: HttpRoute[]; s
       }
       const draining = refuseWhileDraining(options);
       if (draining) return draining;
+      // Over a cap: 503, and Twilio tries the number's fallback URL. Else a hold counts this call until its stream claims it.
+      const held = await options.admission?.admit(request.agent!.name, 'twilio-webhook', 'hold');
+      if (held && !('bind' in held)) return held;
       // Every parameter of the webhook, GET query or POST form, goes on to the stream's `start`.
       const parameters = new URLSearchParams(request.url.search);
       for (const [name, value] of params) parameters.append(name, value);
-      const streamUrl = publicUrlOf({ ...request, url: new URL(`/twilio/${encodeURIComponent(request.agent!.name)}`, request.url) }, options, 'websocket');
+      // A webhook pinned to a version (`?version=ID`) pins its stream in the path: Twilio drops query strings there.
+      const pinned = request.url.searchParams.get('version') && request.agent!.version ? `/versions/${encodeURIComponent(request.agent!.version)}` : '';
+      const streamUrl = publicUrlOf({ ...request, url: new URL(`/twilio/${encodeURIComponent(request.agent!.name)}${pinned}`, request.url) }, options, 'websocket');
       return {
         status: 200,
         type: 'text/xml; charset=utf-8',
@@ -42,7 +48,7 @@ export function twilioRoutes(options: EndpointOptions): { routes: HttpRoute[]; s
       const draining = refuseWhileDraining(options);
       if (draining) return draining;
       const served = request.agent!;
-      return {
+      const decide = (slot?: PendingSlot): SocketDecision => ({
         accept(socket) {
           const log = options.log.with({ agent: served.name, endpoint: 'twilio' });
           const transport = createTwilioTransport(socket, {
@@ -51,12 +57,15 @@ export function twilioRoutes(options: EndpointOptions): { routes: HttpRoute[]; s
               log.warn('twilio stream error', { message });
             },
           });
-          void options.host.run({ served, transport, endpoint: 'twilio' });
+          void options.host.run({ served, transport, endpoint: 'twilio', ...(slot ? { slot: slot.bind() } : {}) });
         },
-      };
+      });
+      // The stream takes the hold its webhook made, when there is one (anywhere in the fleet), else a new slot.
+      if (!options.admission) return decide();
+      return options.admission.admit(served.name, 'twilio', 'claim').then((slot) => ('bind' in slot ? decide(slot) : slot));
     },
   };
-  return { routes: [twiml], sockets: [stream] };
+  return { routes: [twiml], sockets: [stream, { ...stream, path: '/twilio/:agent/versions/:version' }] };
 }
 
 /**
