@@ -6,6 +6,8 @@ export interface CliIO {
   readonly cwd: string;
   /** Environment variables (for `${env:...}` resolution and tokens). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Where confirmations are read (`deploy` without `--yes`); absent or not a TTY: commands that would ask refuse instead. */
+  readonly stdin?: NodeJS.ReadableStream & { readonly isTTY?: boolean };
   /**
    * Runs `handler` on SIGTERM and SIGINT (long-running commands: `serve`); returns the function that stops
    * listening. Absent in tests that never signal.
@@ -23,6 +25,7 @@ export function processIO(): CliIO {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
+    stdin: process.stdin,
     cwd: process.cwd(),
     env: process.env,
     onSignal(handler) {
