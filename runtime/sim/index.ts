@@ -20,3 +20,4 @@ export { runScenario, type RunOptions, type ScenarioResult } from './run-scenari
 export { loadScenario, type LineNoiseSpec, type Scenario, type ScenarioExpectations, type ScenarioLoadResult, type ScenarioStep, type StepExpectations } from './scenario.js';
 export { evaluateStepExpectations, type StepCheckInput } from './step-expectations.js';
 export { SimulatedCaller, type CallerActivity, type CallerHooks, type CallerLineOptions, type CallerView } from './simulated-caller.js';
+export { chooseLiveProviders, startLiveCall, type LiveCall, type LiveCallOptions, type LiveCallResult, type ProviderChoice } from './live-call.js';
