@@ -1,11 +1,18 @@
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../runtime/index.js';
+import { registerCall } from './call.js';
+import { registerMonitor } from './monitor.js';
+import { registerCalls } from './calls.js';
 import { registerCompile } from './compile.js';
+import { registerDeploy } from './deploy.js';
 import { registerInit } from './init.js';
 import { CliError, EXIT, processIO, type CliIO } from './io.js';
+import { registerRecord } from './record.js';
+import { registerRollback } from './rollback.js';
 import { registerServe } from './serve.js';
 import { registerTest } from './test.js';
 import { registerValidate } from './validate.js';
+import { registerVersions } from './versions.js';
 
 /** Builds the `voiceagent` program; each command registers itself and calls a runtime API. */
 export function createProgram(io: CliIO, setExitCode: (code: number) => void): Command {
@@ -31,6 +38,13 @@ Run \`voiceagent <command> --help\` for a command's options.`,
   registerCompile(program, io, setExitCode);
   registerTest(program, io, setExitCode);
   registerServe(program, io, setExitCode);
+  registerDeploy(program, io, setExitCode);
+  registerVersions(program, io, setExitCode);
+  registerRollback(program, io, setExitCode);
+  registerCalls(program, io, setExitCode);
+  registerRecord(program, io, setExitCode);
+  registerCall(program, io, setExitCode);
+  registerMonitor(program, io, setExitCode);
   return program;
 }
 

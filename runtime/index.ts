@@ -62,6 +62,7 @@ export { readWav, writeWav, readWavFile, writeWavFile, type WavAudio } from './a
 // ---- scenarios (simulated callers) ------------------------------------------------------------------
 export { runScenario, runScenarioFiles, findScenarioFiles, loadScenario, formatScenarioReport, formatSummary, formatJUnit } from './sim/index.js';
 export type { RunOptions, ScenarioResult, ScenarioRunEntry, Scenario, ScenarioExpectations, ScenarioStep, CheckResult, CallMeasurements } from './sim/index.js';
+export { startLiveCall, chooseLiveProviders, type LiveCall, type LiveCallOptions, type LiveCallResult, type ProviderChoice } from './sim/index.js';
 
 // ---- projects -----------------------------------------------------------------------------------------
 export { loadProject, findProjectFile, PROJECT_FILE, type ProjectSpec, type ProjectLoadResult } from './project/load-project.js';
@@ -72,6 +73,21 @@ export { scaffoldProject, listTemplates, DEFAULT_TEMPLATE, ScaffoldError, type S
 // ---- serving calls ------------------------------------------------------------------------------------
 export { serve, startServer, AgentCatalogError, ServeError, isLoopbackHost, createLogger, silentLogger } from './server/index.js';
 export type { ServeCommandOptions, ServeHandle, AgentEndpoints, RunningServer, ServeOptions, Logger } from './server/index.js';
+export { parseAgentCaps, type FleetSettings } from './server/index.js';
+
+// ---- agent registry (versions, activations) ---------------------------------------------------------------
+export { RegistryError, DriftError, UnknownAgentError, UnknownVersionError, DEFAULT_ENV, canonicalJson, versionIdOf, isVersionId, createFileRegistry, createRedisRegistry } from './registry/index.js';
+export type { Registry, AgentVersion, VersionSummary, Activation, ActivationReason, ActivateOptions, PushInput, GitInfo, RegistryAgent, ActivationListener, RegistryErrorCode, FileRegistryOptions, RedisRegistry, RedisRegistryOptions } from './registry/index.js';
+
+// ---- deploying (admin API client, plans, diffs) -------------------------------------------------------
+export { createAdminClient, AdminApiError, type AdminClient, type AdminClientOptions, type AdminErrorCode, type AdminDiagnostic, type AdminAgent, type AgentVersions, type PushRequest, type CallSummary, type CallQuery } from './api/admin-client.js';
+export { planDeploy, applyDeploy, planIsEmpty, type DeployPlan, type AgentPlan, type PlanProblem, type PlanDeployOptions, type AgentDeployResult, type ApplyDeployOptions } from './api/deploy.js';
+export { resolveDeployTarget, DeployTargetError, type DeployTarget, type DeployTargetInput } from './api/deploy-target.js';
+export { findDeployFiles, DeployFilesError } from './api/deploy-files.js';
+export { gitFileState, type GitFileState } from './api/git-state.js';
+export { diffCharts, formatChartDiff, isEmptyChartDiff, type ChartDiff, type ChartChange } from './api/chart-diff.js';
+export { unifiedDiff, type UnifiedDiffOptions } from './api/text-diff.js';
+export { connectEventFeed, eventFeedUrl, EventFeedError, type EventFeedClient, type EventFeedClientOptions, type EventFeedHandlers, type EventFeedErrorKind, type FeedCall, type FeedMessage, type FeedConnectionState } from './api/event-feed-client.js';
 
 // ---- time ---------------------------------------------------------------------------------------------
 export { realClock, type Clock } from './util/clock.js';

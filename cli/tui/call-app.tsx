@@ -36,6 +36,8 @@ export interface CallAppProps {
   /** The keys `?` lists (default: `call`'s), and the hint line when only watching. */
   readonly keys?: KeyTable;
   readonly footer?: string;
+  /** The status line's first word before a call's first event (default `connecting…`). */
+  readonly waiting?: string;
 }
 
 function useScreenSize(fallback: CallAppProps['size']): { columns: number; rows: number } {
@@ -53,9 +55,9 @@ function useScreenSize(fallback: CallAppProps['size']): { columns: number; rows:
   return size;
 }
 
-function StatusLine({ view, title, tags }: { readonly view: CallView; readonly title: string; readonly tags: readonly string[] }) {
+function StatusLine({ view, title, tags, waiting }: { readonly view: CallView; readonly title: string; readonly tags: readonly string[]; readonly waiting?: string }) {
   const { call, regions } = view;
-  const words = [call.agent ?? 'connecting…', call.mode, call.language, ...tags, call.callId ? `call ${call.callId.slice(0, 8)}` : undefined].filter(Boolean);
+  const words = [call.agent ?? waiting ?? 'connecting…', call.mode, call.language, ...tags, call.callId ? `call ${call.callId.slice(0, 8)}` : undefined].filter(Boolean);
   return (
     <Text wrap="truncate-end">
       <Text bold color="blue">{title}</Text>
@@ -130,7 +132,7 @@ export function CallApp(props: CallAppProps) {
 
   return (
     <Box flexDirection="column" width={columns} height={rows - 1}>
-      <StatusLine view={view} title={props.title} tags={typeof props.tags === 'function' ? props.tags() : (props.tags ?? [])} />
+      <StatusLine view={view} title={props.title} tags={typeof props.tags === 'function' ? props.tags() : (props.tags ?? [])} {...(props.waiting ? { waiting: props.waiting } : {})} />
       {props.header ?? null}
       <Box flexDirection={wide ? 'row' : 'column'} marginTop={1}>
         <Box width={wide ? Math.floor(columns * 0.62) : columns} flexDirection="column">

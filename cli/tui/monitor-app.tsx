@@ -3,7 +3,7 @@
  * `call`'s own (`CallApp` without caller controls). The list is read from the model at most ten times a second,
  * like the panes, so a busy server costs one repaint per interval.
  */
-import { Box, render, Text, useInput } from 'ink';
+import { Box, render, Text, useInput, useStdout } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import { CallApp } from './call-app.js';
 import { MONITOR_KEYS } from './keys.js';
@@ -12,6 +12,8 @@ import { MAX_RENDERS_PER_SECOND } from './use-throttled-view.js';
 
 /** Rows of calls shown at once (the list scrolls with the cursor beyond). */
 export const LIST_ROWS = 5;
+/** Below this many screen rows the list is one line, so the call's panes keep their room. */
+const COMPACT_BELOW_ROWS = 40;
 
 /** Props of {@link MonitorApp}. */
 export interface MonitorAppProps {
@@ -28,14 +30,37 @@ function clockOf(iso: string): string {
   return Number.isNaN(date.getTime()) ? '?' : date.toTimeString().slice(0, 8);
 }
 
-/** The list of calls: number, agent, version, call id, start, state; the followed one marked, the cursor inverse. */
-export function CallsPane(props: { readonly rows: readonly MonitorRow[]; readonly cursor: number; readonly width: number }) {
+/** Screen lines {@link CallsPane} takes (with its margin). */
+export function callsPaneRows(calls: number, compact: boolean): number {
+  return compact ? 2 : 3 + Math.max(1, Math.min(calls, LIST_ROWS));
+}
+
+/**
+ * The list of calls: number, agent, version, call id, start, state; `▶` the followed one, `›` and inverse the
+ * cursor. `compact`: one line, each call as its number, short id and state.
+ */
+export function CallsPane(props: { readonly rows: readonly MonitorRow[]; readonly cursor: number; readonly width: number; readonly compact?: boolean }) {
   const { rows, cursor } = props;
   const first = Math.max(0, Math.min(cursor - LIST_ROWS + 1, rows.length - LIST_ROWS));
   const shown = rows.slice(first, first + LIST_ROWS);
   const live = rows.filter((r) => !r.state.startsWith('ended')).length;
+  if (props.compact) {
+    return (
+      <Box marginTop={1}>
+        <Text wrap="truncate-end">
+          <Text bold>{`CALLS ${live} live `}</Text>
+          {rows.length === 0 ? <Text dimColor>waiting for a call…</Text> : null}
+          {rows.map((row, index) => (
+            <Text key={row.callId} inverse={index === cursor} color={row.state.startsWith('ended') ? 'gray' : row.followed ? 'green' : undefined}>
+              {`${index === cursor ? '›' : ' '}${row.followed ? '▶' : ' '}${index + 1} ${row.callId.slice(0, 8)} ${row.state.split(' ')[0]} `}
+            </Text>
+          ))}
+        </Text>
+      </Box>
+    );
+  }
   return (
-    <Box flexDirection="column" marginTop={1} height={LIST_ROWS + 2}>
+    <Box flexDirection="column" marginTop={1} height={callsPaneRows(rows.length, false) - 1}>
       <Text bold wrap="truncate-end">
         {`CALLS ${live} live`}
         <Text dimColor>{rows.length > LIST_ROWS ? ` (${first + 1}-${first + shown.length} of ${rows.length})` : ''}</Text>
@@ -55,18 +80,29 @@ export function CallsPane(props: { readonly rows: readonly MonitorRow[]; readonl
   );
 }
 
-/** The rows and the followed call, re-read at most `MAX_RENDERS_PER_SECOND` times a second. */
+/**
+ * The rows and the followed call, re-read at most `MAX_RENDERS_PER_SECOND` times a second, and given to React
+ * only when they changed: most events (levels, words heard) change no row, and the panes repaint on their own.
+ */
 function useRows(model: MonitorModel): readonly MonitorRow[] {
   const [rows, setRows] = useState(() => model.rows());
   useEffect(() => {
     let timer: NodeJS.Timeout | undefined;
+    let last = '';
+    const read = () => {
+      const next = model.rows();
+      const key = JSON.stringify(next);
+      if (key === last) return;
+      last = key;
+      setRows(next);
+    };
     const unsubscribe = model.subscribe(() => {
       timer ??= setTimeout(() => {
         timer = undefined;
-        setRows(model.rows());
+        read();
       }, 1000 / MAX_RENDERS_PER_SECOND);
     });
-    setRows(model.rows());
+    read();
     return () => {
       unsubscribe();
       if (timer) clearTimeout(timer);
@@ -100,7 +136,9 @@ export function MonitorApp(props: MonitorAppProps) {
       }
     }
   });
-  const columns = props.size?.columns ?? process.stdout.columns ?? 100;
+  const { stdout } = useStdout();
+  const columns = stdout.columns || props.size?.columns || 100;
+  const compact = (stdout.rows || props.size?.rows || 30) < COMPACT_BELOW_ROWS;
   return (
     <CallApp
       source={model.source}
@@ -109,8 +147,9 @@ export function MonitorApp(props: MonitorAppProps) {
       tags={props.tags}
       keys={MONITOR_KEYS}
       footer="↑/↓ move · Enter or 1-9 follow a call · ? help · q quit"
-      header={<CallsPane rows={rows} cursor={at} width={columns} />}
-      headerRows={LIST_ROWS + 3}
+      waiting={rows.find((row) => row.followed)?.agent ?? 'no call yet'}
+      header={<CallsPane rows={rows} cursor={at} width={columns} compact={compact} />}
+      headerRows={callsPaneRows(rows.length, compact)}
       {...(props.size ? { size: props.size } : {})}
     />
   );
