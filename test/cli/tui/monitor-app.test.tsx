@@ -80,6 +80,19 @@ describe('the monitor screen', () => {
     app.unmount();
   });
 
+  it('before any call, and attached to a call already in progress', async () => {
+    const model = createMonitorModel();
+    const app = render(<MonitorApp model={model} tags={() => ['127.0.0.1:8080']} onQuit={() => {}} size={{ columns: 120, rows: 30 }} />);
+    await frameUntil(app.lastFrame, (text) => text.includes('voiceagent monitor · no call yet · 127.0.0.1:8080'), 'no call yet');
+    expect(app.lastFrame()).toContain('CALLS 0 live waiting for a call…');
+    // The feed lists a call that started before the monitor attached: its events come from now on.
+    model.apply({ type: 'calls', calls: [{ callId: 'cccc3333-call', agent: 'pizza', version: 'v9', startedAt: '2026-01-01T00:00:00.000Z' }] });
+    const frame = await frameUntil(app.lastFrame, (text) => text.includes('cccc3333'), 'the call in progress');
+    expect(frame).toContain('voiceagent monitor · pizza · 127.0.0.1:8080');
+    expect(frame).toMatch(/CALLS 1 live ›▶1 cccc3333 IDLE/);
+    app.unmount();
+  });
+
   it('a new call is followed by itself while the followed one has ended, but not after the user picked one', () => {
     const model = createMonitorModel();
     const [a, b, c] = ['a-1', 'b-2', 'c-3'].map((id) => callOf(id, 'v1'));
