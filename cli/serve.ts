@@ -127,6 +127,7 @@ VOICEAGENT_TOKEN): /v1/agents, /v1/agents/AGENT/versions, .../activate, .../roll
       else {
         io.stdout.write(`listening on ${handle.url}\n`);
         for (const a of handle.agents) io.stdout.write(`  ${a.agent}: twilio ${a.twilio}  websocket ${a.websocket}  twiml ${a.twiml}\n`);
+        io.stdout.write(`playground ${handle.url}/  (open it in a browser to call an agent)\n`);
       }
       await new Promise<void>((done) => {
         let signals = 0;

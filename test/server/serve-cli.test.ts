@@ -115,6 +115,7 @@ describe.concurrent('voiceagent serve, listening', () => {
     // The plain form: the listening line, then one line per agent.
     await until('the agent lines', () => plain.stdout().split('\n').length >= 4, 2000);
     expect(plain.stdout()).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+\n {2}receptionist: twilio ws:\/\/\S+\/twilio\/receptionist {2}websocket ws:\/\/\S+\/calls\/receptionist {2}twiml http:\/\/\S+\/twilio\/receptionist\/twiml\n {2}dispatch: /);
+    expect(plain.stdout()).toMatch(/\nplayground http:\/\/127\.0\.0\.1:\d+\/ /);
   });
 
   it('--help lists every endpoint', { timeout: 20_000 }, async () => {
