@@ -69,3 +69,17 @@ export class CliError extends Error {
     this.name = 'CliError';
   }
 }
+
+/**
+ * Whether a full-screen (ink) view can draw here: stdout and stdin are terminals, and no CI variable is set.
+ * ink draws nothing but its last frame when `CI` or `CONTINUOUS_INTEGRATION` is set (and not `0`/`false`),
+ * so a screen would stay blank until the end: `call` and `monitor` print plain lines instead, and say why.
+ */
+export function screenUnavailable(io: CliIO, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (io.stdout !== process.stdout || process.stdout.isTTY !== true || process.stdin.isTTY !== true) return 'not a terminal';
+  for (const key of ['CI', 'CONTINUOUS_INTEGRATION']) {
+    const value = env[key];
+    if (value !== undefined && value !== '0' && value !== 'false') return `${key} is set (unset it for the screen)`;
+  }
+  return undefined;
+}

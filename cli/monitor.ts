@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { connectEventFeed, DeployTargetError, EventFeedError, resolveDeployTarget, type EventFeedClient, type FeedConnectionState, type FeedMessage } from '../runtime/index.js';
-import { CliError, EXIT, type CliIO } from './io.js';
+import { CliError, EXIT, screenUnavailable, type CliIO } from './io.js';
 import { MONITOR_KEYS } from './tui/keys.js';
 import { createMonitorModel, type MonitorModel } from './tui/monitor-model.js';
 import { createPlainFormatter, type PlainFormatter } from './tui/plain-lines.js';
@@ -52,8 +52,9 @@ Examples:
     .action(async (options: MonitorOptions) => {
       const target = targetOf(options, io);
       const model = createMonitorModel(options.call ? { followCallId: options.call } : {});
-      const interactive = io.stdout === process.stdout && process.stdout.isTTY === true && process.stdin.isTTY === true;
-      if (options.plain === true || !interactive) await runPlain(target, options, model, io);
+      const noScreen = screenUnavailable(io);
+      if (options.plain !== true && noScreen !== undefined && noScreen !== 'not a terminal') io.stderr.write(`voiceagent monitor: plain lines, no screen: ${noScreen}\n`);
+      if (options.plain === true || noScreen !== undefined) await runPlain(target, options, model, io);
       else await runScreen(target, options, model, io);
       setExitCode(EXIT.ok);
     });

@@ -36,7 +36,7 @@ afterAll(() => {
 
 describe.skipIf(!hasTmux)('voiceagent call in a terminal', () => {
   it('shows states, the cut point, barge-ins and latencies as a person talks to the receptionist, then quits and writes the record', async () => {
-    const command = `env OPENAI_API_KEY= ELEVENLABS_API_KEY= ${process.execPath} --import tsx test/server/cli-from-sources.ts call agents/receptionist.yaml --record ${dir}; echo EXIT=$?; sleep 600`;
+    const command = `env -u CI -u CONTINUOUS_INTEGRATION OPENAI_API_KEY= ELEVENLABS_API_KEY= ${process.execPath} --import tsx test/server/cli-from-sources.ts call agents/receptionist.yaml --record ${dir}; echo EXIT=$?; sleep 600`;
     tmux('new-session', '-d', '-s', 'call', '-x', '160', '-y', '50', '-c', process.cwd(), command);
 
     // The greeting plays to its end: the chart shows the agent speaking, then idle.
