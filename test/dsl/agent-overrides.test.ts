@@ -33,11 +33,11 @@ describe('parseDottedPath', () => {
 describe('loadAgent with overrides', () => {
   it('loads the agent file with the overrides merged in, defaults applied, and a different source hash', () => {
     const plain = loadAgent({ file: AGENT });
-    const changed = loadAgent({ file: AGENT, overrides: { echo: { tailMs: 800 }, bargeIn: { onSpeechStart: 'duck' } } });
+    const changed = loadAgent({ file: AGENT, overrides: { echo: { tailMs: 1000 }, bargeIn: { onSpeechStart: 'duck' } } });
     expect(plain.ok && changed.ok).toBe(true);
     if (!plain.ok || !changed.ok) return;
-    expect(plain.spec.echo.tailMs).toBe(300);
-    expect(changed.spec.echo).toMatchObject({ mode: 'reference-gated', tailMs: 800 });
+    expect(plain.spec.echo.tailMs).toBe(800);
+    expect(changed.spec.echo).toMatchObject({ mode: 'reference-gated', tailMs: 1000 });
     expect(changed.spec.bargeIn.onSpeechStart).toBe('duck');
     expect(changed.spec.bargeIn.pauseAfterMs).toBe(plain.spec.bargeIn.pauseAfterMs);
     expect(changed.sourceHash).not.toBe(plain.sourceHash);
