@@ -191,6 +191,7 @@ export class CallController {
   }
 
   noteCallerSpeechStart(): void {
+    this.utterance.noteSpeechStart(this.now());
     this.silence.callerSpoke(this.now());
     this.emit({ type: 'caller.speech', atMs: this.now(), speaking: true });
     this.lateForDiscarded = false;

@@ -15,8 +15,19 @@ export class CallerUtterance {
   lastSpeechEndMs: number | undefined;
   /** Call time (ms) of the last partial that changed the words. */
   wordsChangedAtMs: number | undefined;
+  /**
+   * Call time (ms) the caller's speech first started again after the words last changed: a real caller who
+   * goes on gets new words within the endpointing silence from here; a noise burst does not.
+   */
+  resumedAtMs: number | undefined;
   /** Finals of segments already closed. */
   private earlier: Transcript | undefined;
+
+  /** Speech started (a real caller or a noise burst). */
+  noteSpeechStart(atMs: number): void {
+    if (this.wordsChangedAtMs === undefined) return;
+    if (this.resumedAtMs === undefined || this.resumedAtMs < this.wordsChangedAtMs) this.resumedAtMs = atMs;
+  }
 
   /** A new partial; a partial after a final means the caller went on, so that final becomes an earlier segment. */
   notePartial(transcript: Transcript, atMs?: number): void {

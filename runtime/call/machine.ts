@@ -149,7 +149,9 @@ export function createCallMachine(compiled: CompiledAgent): AnyStateMachine {
   const delays: { [K in DelayName]: number | DelayFn } = {
     falseInterruptionResumeMs: fixed.falseInterruptionResumeMs ?? 1200,
     sttFinalTimeoutMs: fixed.sttFinalTimeoutMs ?? 1500,
-    endpointMaxSilenceMs: fixed.endpointMaxSilenceMs ?? 1200,
+    // Counted from the last new word, not from entering the state: a noise burst that sends the turn back to
+    // listening must not restart it (bench:quality: keyboard lines left first lines unanswered for 4 s).
+    endpointMaxSilenceMs: ({ context }) => untilWordsSilent(context.controller, fixed.endpointMaxSilenceMs ?? 1200),
     replyWatchdogMs: fixed.replyWatchdogMs ?? 7000,
     speechStallMs: stallMs,
     endpointDelayMs: ({ context }) => endpointDelay(context.controller),
@@ -209,4 +211,16 @@ function withInvokeInput<N extends Omit<Node, 'id'>>(node: N): N {
     ...(node.invoke ? { invoke: { ...node.invoke, input: ({ context }: { context: CallContext }) => context } } : {}),
     ...(states ? { states } : {}),
   };
+}
+
+/**
+ * What is left of `maxSilenceMs` since the caller's words last changed (all of it before any word), or since
+ * the caller's speech first started again after them, whichever ends later: a caller who goes on after a
+ * long pause gets a full window for new words, while later noise bursts do not extend it.
+ */
+function untilWordsSilent(controller: CallController, maxSilenceMs: number): number {
+  const { wordsChangedAtMs, resumedAtMs } = controller.utteranceState;
+  if (wordsChangedAtMs === undefined) return maxSilenceMs;
+  const deadlineMs = Math.max(wordsChangedAtMs, resumedAtMs ?? wordsChangedAtMs) + maxSilenceMs;
+  return Math.max(0, deadlineMs - controller.now());
 }

@@ -247,7 +247,7 @@ export function turnRegion(spec: AgentSpec): StateNodeConfig {
         states: {
           quiet: { on: { 'STT.PARTIAL': { target: 'hearingWords' } } },
           hearingWords: {
-            description: `Words are coming. If none is new for ${endpointing.maxSilenceMs} ms while the VAD still hears sound (babble, a TV, a busy street), the caller has stopped all the same: the turn ends on the recogniser's evidence, not on a VAD that a noisy room keeps open.`,
+            description: `Words are coming. If none is new for ${endpointing.maxSilenceMs} ms (counted from the last new word, across noise bursts that reopen the turn) while the VAD still hears sound (babble, a TV, a busy street, typing), the caller has stopped all the same: the turn ends on the recogniser's evidence, not on a VAD that a noisy room keeps open.`,
             on: { 'STT.PARTIAL': { target: 'hearingWords', reenter: true } },
             after: {
               endpointMaxSilenceMs: {
@@ -276,7 +276,7 @@ export function turnRegion(spec: AgentSpec): StateNodeConfig {
         description: `The recogniser finalised the words while the VAD still hears sound (background chatter, a TV): without new words for ${endpointing.maxSilenceMs} ms the turn ends anyway.`,
         on: {
           'CALLER.SPEECH_END': { target: 'endpointing' },
-          'STT.PARTIAL': { target: 'listening', description: 'More words: the caller is still talking.' },
+          'STT.PARTIAL': { target: 'listening.hearingWords', description: 'More words: the caller is still talking.' },
           'STT.FINAL': { actions: 'noteFinalTranscript' },
         },
         after: { endpointMaxSilenceMs: { target: 'committing' } },
@@ -285,7 +285,15 @@ export function turnRegion(spec: AgentSpec): StateNodeConfig {
         description: `Silence after caller speech: end the turn after ${endpointing.minSilenceMs}-${endpointing.maxSilenceMs} ms depending on the words.`,
         ...(spec.turnTaking.preemptiveGeneration ? { entry: 'startDraft' } : {}),
         on: {
-          'CALLER.SPEECH_START': { target: 'listening', actions: 'cancelDraft', description: 'The caller went on: not the end of the turn.' },
+          'CALLER.SPEECH_START': [
+            {
+              guard: 'utteranceInProgress',
+              target: 'listening.hearingWords',
+              actions: 'cancelDraft',
+              description: 'The caller went on (or a noise burst did): not the end of the turn yet, but the words already heard keep their deadline, so a noisy line cannot hold the turn open.',
+            },
+            { target: 'listening', actions: 'cancelDraft', description: 'The caller went on: not the end of the turn.' },
+          ],
           // Re-entering recomputes the endpoint delay from the final words, minus the silence already waited:
           // recognisers that transcribe after the caller stops (Realtime) would otherwise always wait the maximum.
           'STT.FINAL': { target: 'endpointing', reenter: true, actions: 'noteFinalTranscript' },
@@ -300,7 +308,13 @@ export function turnRegion(spec: AgentSpec): StateNodeConfig {
       },
       awaitingFinal: {
         description: 'The endpoint is reached but the recogniser has not finalised the transcript yet.',
-        on: { 'STT.FINAL': { target: 'committing', actions: 'noteFinalTranscript' }, 'CALLER.SPEECH_START': { target: 'listening', actions: 'cancelDraft' } },
+        on: {
+          'STT.FINAL': { target: 'committing', actions: 'noteFinalTranscript' },
+          'CALLER.SPEECH_START': [
+            { guard: 'utteranceInProgress', target: 'listening.hearingWords', actions: 'cancelDraft' },
+            { target: 'listening', actions: 'cancelDraft' },
+          ],
+        },
         after: { sttFinalTimeoutMs: { target: 'committing', actions: 'useLatestPartialAsFinal' } },
       },
       committing: { always: commit },
