@@ -270,9 +270,10 @@ export class CallController {
     this.playout.resume();
     const unheard = kind === 'false' && this.spec.bargeIn.confirm.serverVad && !this.recogniserHeardBargeIn();
     this.bargeIns.resumed(kind, this.now(), unheard ? "the recogniser's VAD heard no speech" : undefined);
-    // The speech that paused playout was no interruption: a later onset must reach pauseAfterMs on its own, or a
-    // long cough (past every milestone) would leave the next real interruption unpaused until its turn commits.
+    // The speech that paused playout was no interruption: it must not count toward a later attempt's confirmation,
+    // and if it goes on (typing, babble) it must not pause playout again; the next onset measures its own speech.
     if (!this.pipeline.isSpeaking) this.pipeline.resetUtterance();
+    else this.pipeline.settleRun();
   }
 
   cutPlayout(options: { at: 'word-boundary' | 'immediate'; maxWordTailMs: number; fadeMs: number }): void {

@@ -9,7 +9,10 @@ export const SPEECH_END_HANGOVER_MS = 120;
 export interface InboundHooks {
   /** Speech confirmed (after `minSpeechMs`); `onsetMs` is the audio time of its first speech frame. */
   onSpeechStart(onsetMs: number): void;
-  /** The utterance's speech total reached a milestone (ms of speech since the utterance began). */
+  /**
+   * The current onset's speech reached a milestone: `speechMs` is the speech since this onset (its run, gaps
+   * shorter than the hangover included), not the utterance's total, so earlier noise never uses a step up.
+   */
   onSpeechMilestone(speechMs: number): void;
   /** Speech stopped; `lastSpeechMs` is the audio time at the end of the last speech frame. */
   onSpeechEnd(lastSpeechMs: number): void;
@@ -19,7 +22,7 @@ export interface InboundHooks {
 export interface InboundOptions {
   readonly threshold: number;
   readonly minSpeechMs: number;
-  /** Speech totals at which `onSpeechMilestone` fires (from the compiled agent). */
+  /** Speech per onset at which `onSpeechMilestone` fires (from the compiled agent), once each per onset. */
   readonly milestonesMs: readonly number[];
   /**
    * Echo handling (the agent's `echo`), applied before the VAD: the VAD judges the frame it returns, and a
@@ -30,6 +33,8 @@ export interface InboundOptions {
 
 /**
  * Per-frame caller audio analysis: echo handling -> VAD -> onset/offset with hysteresis -> speech-duration milestones.
+ * Milestones measure the current onset's run: each onset (speech after the hangover's silence) re-arms them, so
+ * a barge-in attempt's pause step is reached on its own speech, whatever noise came before in the utterance.
  * Time is audio time (frames x 20 ms), so decisions do not depend on network jitter.
  *
  * Per-frame cost is one VAD call and a few comparisons; nothing allocates.
@@ -41,7 +46,7 @@ export class InboundPipeline {
   private runStartMs = 0;
   private silenceMs = 0;
   private lastSpeechEndMs = 0;
-  /** Speech accumulated in the current utterance (reset by `resetUtterance`). */
+  /** Speech accumulated in the current utterance (reset by `resetUtterance`); confirmation reads it. */
   private utteranceSpeechMs = 0;
   private nextMilestone = 0;
 
@@ -65,10 +70,18 @@ export class InboundPipeline {
     return this.speaking;
   }
 
-  /** Starts counting speech for a new utterance (after a turn is committed or discarded). */
+  /** Starts counting speech for a new utterance (after a turn is committed or discarded); re-arms the milestones. */
   resetUtterance(): void {
     this.utteranceSpeechMs = this.speaking ? this.runMs : 0;
     this.nextMilestone = 0;
+  }
+
+  /**
+   * The current run was judged no interruption while it goes on (a false pause timed out over continuing noise):
+   * its remaining milestones do not fire, so the same noise cannot pause playout again. The next onset re-arms them.
+   */
+  settleRun(): void {
+    if (this.speaking) this.nextMilestone = this.options.milestonesMs.length;
   }
 
   /** Processes one 20 ms frame. */
@@ -86,6 +99,8 @@ export class InboundPipeline {
       if (!this.speaking && this.runMs >= this.options.minSpeechMs) {
         this.speaking = true;
         this.utteranceSpeechMs += this.runMs;
+        // A new onset: its own speech must reach each milestone (the previous one's was decided, or was noise).
+        this.nextMilestone = 0;
         this.hooks.onSpeechStart(this.runStartMs);
         this.checkMilestones();
       } else if (this.speaking) {
@@ -108,8 +123,8 @@ export class InboundPipeline {
 
   private checkMilestones(): void {
     const milestones = this.options.milestonesMs;
-    while (this.nextMilestone < milestones.length && this.utteranceSpeechMs >= milestones[this.nextMilestone]!) {
-      this.hooks.onSpeechMilestone(this.utteranceSpeechMs);
+    while (this.nextMilestone < milestones.length && this.runMs >= milestones[this.nextMilestone]!) {
+      this.hooks.onSpeechMilestone(this.runMs);
       this.nextMilestone++;
     }
   }

@@ -62,7 +62,8 @@ describe('a stale barge-in attempt never hides a real one', () => {
     await h.run(600);
     const secondAt = h.now();
     h.noise(60);
-    await h.run(1500); // speech adds up over the utterance: this burst may pause playout, for resumeAfterMs at most
+    // Each burst is measured on its own (60 ms, under pauseAfterMs): neither pauses; the second is closed with the reply.
+    await h.runUntil(() => h.statesInclude('agent.idle'), 15_000);
     const kinds = h.session.record.bargeIns.map((b) => b.kind);
     expect(kinds).toEqual(['false', 'false']);
     expect(h.session.record.bargeIns[0]!.reason).toMatch(/newer attempt/);
