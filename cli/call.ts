@@ -1,9 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { formatDiagnostic, loadAgent, loadScenario, prepareAgent, startLiveCall, writeWav, type AgentSpec, type LiveCall, type LiveCallResult, type Scenario } from '../runtime/index.js';
-import { CliError, EXIT, screenUnavailable, type CliIO } from './io.js';
+import { CliError, EXIT, screenUnavailable, writeOutputFile, type CliIO } from './io.js';
 import type { CallControls } from './tui/call-controls.js';
 import { runLine } from './tui/call-controls.js';
 import { regionStatesOf } from './tui/chart-states.js';
@@ -186,16 +185,7 @@ async function runScreen(spec: AgentSpec, file: string, options: CallOptions, sc
 function writeRecord(result: LiveCallResult, spec: AgentSpec, dir: string | undefined, cwd: string): string {
   const { record } = result;
   const base = dir ? join(dir, `${spec.name}-${record.callId.slice(0, 8)}`) : join(cwd, '.voiceagent', 'calls', record.startedAt.slice(0, 10), record.callId);
-  writeFile(`${base}.json`, JSON.stringify(record, null, 2) + '\n');
-  if (dir) writeFile(`${base}.wav`, writeWav({ sampleRate: result.audio.sampleRate, channels: [result.audio.caller, result.audio.agent] }));
+  writeOutputFile(`${base}.json`, JSON.stringify(record, null, 2) + '\n');
+  if (dir) writeOutputFile(`${base}.wav`, writeWav({ sampleRate: result.audio.sampleRate, channels: [result.audio.caller, result.audio.agent] }));
   return relative(cwd, `${base}.json`) || `${base}.json`;
-}
-
-function writeFile(path: string, data: string | Uint8Array): void {
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, data);
-  } catch (error) {
-    throw new CliError(`cannot write ${path}: ${(error as Error).message}`);
-  }
 }

@@ -1,3 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
 /** Where a command reads and writes; injected so tests run commands in-process and assert on output. */
 export interface CliIO {
   readonly stdout: { write(chunk: string): unknown };
@@ -82,4 +85,14 @@ export function screenUnavailable(io: CliIO, env: NodeJS.ProcessEnv = process.en
     if (value !== undefined && value !== '0' && value !== 'false') return `${key} is set (unset it for the screen)`;
   }
   return undefined;
+}
+
+/** Writes a file the user asked for (records, WAVs, reports), creating its folder; a failure is a {@link CliError}. */
+export function writeOutputFile(path: string, data: string | Uint8Array): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, data);
+  } catch (error) {
+    throw new CliError(`cannot write ${path}: ${(error as Error).message}`);
+  }
 }

@@ -1,8 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { findScenarioFiles, formatDiagnostic, formatJUnit, formatScenarioReport, formatSummary, runScenarioFiles, writeWav, type ScenarioResult, type ScenarioRunEntry } from '../runtime/index.js';
-import { CliError, EXIT, type CliIO } from './io.js';
+import { CliError, EXIT, writeOutputFile, type CliIO } from './io.js';
 
 interface TestOptions {
   readonly agent?: string;
@@ -50,7 +49,7 @@ Examples:
       }
       const ran = results.flatMap((r) => (r.result ? [r.result] : []));
       if (options.record) writeRecordings(resolve(io.cwd, options.record), ran);
-      if (options.junit) writeFile(resolve(io.cwd, options.junit), formatJUnit(ran));
+      if (options.junit) writeOutputFile(resolve(io.cwd, options.junit), formatJUnit(ran));
       const invalid = results.filter((r) => !r.result).length;
       if (options.json) {
         io.stdout.write(JSON.stringify(results.map((r) => (r.result ? { ...r.result, audio: undefined } : r)), null, 2) + '\n');
@@ -63,16 +62,7 @@ Examples:
 
 function writeRecordings(dir: string, results: readonly ScenarioResult[]): void {
   for (const r of results) {
-    writeFile(join(dir, `${r.name}.wav`), writeWav({ sampleRate: r.audio.sampleRate, channels: [r.audio.caller, r.audio.agent] }));
-    writeFile(join(dir, `${r.name}.json`), JSON.stringify(r.record, null, 2) + '\n');
-  }
-}
-
-function writeFile(path: string, data: string | Uint8Array): void {
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, data);
-  } catch (error) {
-    throw new CliError(`cannot write ${path}: ${(error as Error).message}`);
+    writeOutputFile(join(dir, `${r.name}.wav`), writeWav({ sampleRate: r.audio.sampleRate, channels: [r.audio.caller, r.audio.agent] }));
+    writeOutputFile(join(dir, `${r.name}.json`), JSON.stringify(r.record, null, 2) + '\n');
   }
 }

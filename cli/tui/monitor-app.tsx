@@ -3,11 +3,12 @@
  * `call`'s own (`CallApp` without caller controls). The list is read from the model at most ten times a second,
  * like the panes, so a busy server costs one repaint per interval.
  */
-import { Box, render, Text, useInput, useStdout } from 'ink';
+import { Box, Text, useInput, useStdout } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import { CallApp } from './call-app.js';
 import { MONITOR_KEYS } from './keys.js';
 import type { MonitorModel, MonitorRow } from './monitor-model.js';
+import { renderScreen, type Screen, type ScreenStreams } from './render-call-screen.js';
 import { MAX_RENDERS_PER_SECOND } from './use-throttled-view.js';
 
 /** Rows of calls shown at once (the list scrolls with the cursor beyond). */
@@ -155,24 +156,7 @@ export function MonitorApp(props: MonitorAppProps) {
   );
 }
 
-/** A screen on the terminal; `close` unmounts it and gives the terminal back. */
-export interface MonitorScreen {
-  close(): Promise<void>;
-}
-
-/** Draws {@link MonitorApp} on the process's terminal (stdin raw for keys; Ctrl-C is the app's). */
-export function renderMonitorScreen(props: MonitorAppProps, streams: { readonly stdout?: NodeJS.WriteStream; readonly stdin?: NodeJS.ReadStream } = {}): MonitorScreen {
-  const instance = render(<MonitorApp {...props} />, {
-    ...(streams.stdout ? { stdout: streams.stdout } : {}),
-    ...(streams.stdin ? { stdin: streams.stdin } : {}),
-    exitOnCtrlC: false,
-    patchConsole: false,
-    maxFps: MAX_RENDERS_PER_SECOND,
-  });
-  return {
-    async close() {
-      instance.unmount();
-      await instance.waitUntilExit().catch(() => undefined);
-    },
-  };
+/** Draws {@link MonitorApp} on the terminal. */
+export function renderMonitorScreen(props: MonitorAppProps, streams: ScreenStreams = {}): Screen {
+  return renderScreen(<MonitorApp {...props} />, streams);
 }

@@ -17,6 +17,7 @@ import { createFileAtomic, TEMP_SUFFIX, writeFileAtomic } from './atomic-file.js
 import { DriftError, RegistryError, UnknownVersionError } from './errors.js';
 import { withFileLock } from './file-lock.js';
 import { checkName, checkVersionId, isName } from './names.js';
+import { ActivationListeners } from './activation-listeners.js';
 import { DEFAULT_ENV, type Activation, type ActivationListener, type AgentVersion, type PushInput, type Registry, type RegistryAgent, type VersionSummary } from './types.js';
 import { versionIdOf } from './version-id.js';
 
@@ -66,22 +67,10 @@ export function createFileRegistry(options: FileRegistryOptions): Registry {
   const pointer = (agent: string, env: string) => readJson<Activation>(join(envDir(env, agent), 'active.json'));
 
   // Watching: the last seq seen per env/agent, so each activation is told once, whichever process made it.
-  const listeners = new Set<ActivationListener>();
-  const seen = new Map<string, number>();
+  const listeners = new ActivationListeners();
   let timer: NodeJS.Timeout | undefined;
   let scanning = false;
-  const tell = (activation: Activation) => {
-    const key = `${activation.env}/${activation.agent}`;
-    if ((seen.get(key) ?? 0) >= activation.seq) return;
-    seen.set(key, activation.seq);
-    for (const listener of listeners) {
-      try {
-        listener(activation);
-      } catch {
-        // A listener's failure is its own; the others are still told.
-      }
-    }
-  };
+  const tell = (activation: Activation) => listeners.tell(activation);
   async function scan(announce: boolean): Promise<void> {
     if (scanning) return;
     scanning = true;
@@ -91,7 +80,7 @@ export function createFileRegistry(options: FileRegistryOptions): Registry {
           const activation = await pointer(agent, env).catch(() => undefined);
           if (!activation) continue;
           if (announce) tell(activation);
-          else seen.set(`${env}/${agent}`, Math.max(seen.get(`${env}/${agent}`) ?? 0, activation.seq));
+          else listeners.markSeen(activation);
         }
       }
     } finally {

@@ -16,6 +16,7 @@ import { Redis } from 'ioredis';
 import { DriftError, RegistryError, UnknownVersionError } from './errors.js';
 import { checkName, checkVersionId, isName } from './names.js';
 import { summaryOf } from './file-registry.js';
+import { ActivationListeners } from './activation-listeners.js';
 import { DEFAULT_ENV, type Activation, type ActivationListener, type AgentVersion, type PushInput, type Registry, type VersionSummary } from './types.js';
 import { versionIdOf } from './version-id.js';
 
@@ -74,21 +75,9 @@ export function createRedisRegistry(options: RedisRegistryOptions): RedisRegistr
     channel: `${prefix}activations`,
   };
 
-  const listeners = new Set<ActivationListener>();
-  const seen = new Map<string, number>();
+  const listeners = new ActivationListeners();
   let subscriber: Redis | undefined;
-  const tell = (activation: Activation) => {
-    const k = `${activation.env}/${activation.agent}`;
-    if ((seen.get(k) ?? 0) >= activation.seq) return;
-    seen.set(k, activation.seq);
-    for (const listener of listeners) {
-      try {
-        listener(activation);
-      } catch {
-        // A listener's failure is its own.
-      }
-    }
-  };
+  const tell = (activation: Activation) => listeners.tell(activation);
 
   const registry: RedisRegistry = {
     kind: 'redis',
