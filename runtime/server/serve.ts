@@ -131,6 +131,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   fleet.listening(url);
   const closeHttp = () => new Promise<void>((resolve) => http.close(() => resolve()));
+  /** Once every call has ended (and released its slot): stop the heartbeat, the feed, the sockets and the registry. */
+  const release = async () => {
+    await fleet.close();
+    feed.close();
+    http.closeAllConnections?.();
+    await closeHttp();
+    directory.close();
+    await registry?.close();
+  };
   let drained: Promise<void> | undefined;
   return {
     url,
@@ -152,13 +161,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           host.hangUpAll();
           await host.whenIdle();
         }
-        // Every call has ended and released its slot; this stops the heartbeat.
-        await fleet.close();
-        feed.close();
-        http.closeAllConnections?.();
-        await closeHttp();
-        directory.close();
-        await registry?.close();
+        await release();
       })();
       return drained;
     },
@@ -166,12 +169,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       draining = true;
       host.hangUpAll();
       await host.whenIdle();
-      await fleet.close();
-      feed.close();
-      http.closeAllConnections?.();
-      await closeHttp();
-      directory.close();
-      await registry?.close();
+      await release();
     },
   };
 }
