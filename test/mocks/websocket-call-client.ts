@@ -198,3 +198,19 @@ export async function connectWebSocketCall(url: string, options: { readonly samp
     },
   };
 }
+
+/**
+ * Waits until the client has played everything it was sent (the agent quiet for 400 ms and heard in full);
+ * throws after `timeoutMs` saying `what` never finished playing.
+ */
+export async function untilHeard(client: Pick<WebSocketCallClient, 'audioMs' | 'player'>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let quietSince = Date.now();
+  let lastAudioMs = client.audioMs;
+  while (Date.now() - quietSince < 400) {
+    if (Date.now() > deadline) throw new Error(`${what} never finished playing`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    if (client.audioMs !== lastAudioMs || client.player.queuedMs > 0) quietSince = Date.now();
+    lastAudioMs = client.audioMs;
+  }
+}

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../runtime/call/call-record.js';
 import type { CallEventOf } from '../../runtime/call/events.js';
-import { connectWebSocketCall, type WebSocketCallClient } from '../mocks/websocket-call-client.js';
+import { connectWebSocketCall, untilHeard, type WebSocketCallClient } from '../mocks/websocket-call-client.js';
 import { warmUp } from './callers.js';
 import { childEnv, get, killServes, makeDataDir, readRecords, removeDataDirs, ROOT, sleep, startServe, type ServeProcess } from './serve-process.js';
 
@@ -55,11 +55,11 @@ async function goodCall(serve: ServeProcess, label: string): Promise<WebSocketCa
   try {
     await client.waitForEvent((e) => e.type === 'agent.utterance' && e.purpose === 'greeting', 10_000, `${label}: the greeting`);
     await client.waitFor((m) => m.type === 'audio', 20_000, `${label}: the greeting's audio`);
-    await untilHeard(client, `${label}: the greeting`);
+    await untilHeard(client, `${label}: the greeting`, 20_000);
     client.say('What are your opening hours?');
     const turn = await client.waitForEvent<CallEventOf<'turn'>>((e) => e.type === 'turn' && e.record.index === 1, 20_000, `${label}: the answer`);
     expect(turn.record.outcome).toBe('answered');
-    await untilHeard(client, `${label}: the answer`);
+    await untilHeard(client, `${label}: the answer`, 20_000);
     client.send({ type: 'hangup' });
     await client.waitFor((m) => m.type === 'ended', 5000, `${label}: ended`);
     return client;
@@ -68,18 +68,6 @@ async function goodCall(serve: ServeProcess, label: string): Promise<WebSocketCa
   }
 }
 
-/** Waits until the client has played everything it was sent (the agent is quiet and heard in full). */
-async function untilHeard(client: WebSocketCallClient, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  let quietSince = Date.now();
-  let lastAudioMs = client.audioMs;
-  while (Date.now() - quietSince < 400) {
-    if (Date.now() > deadline) throw new Error(`${what} never finished playing`);
-    await sleep(20);
-    if (client.audioMs !== lastAudioMs || client.player.queuedMs > 0) quietSince = Date.now();
-    lastAudioMs = client.audioMs;
-  }
-}
 
 /**
  * |gap - 20 ms| between consecutive binary frames of one utterance, at each client, ms; only utterance

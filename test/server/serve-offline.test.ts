@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../runtime/call/call-record.js';
 import type { CallEventOf } from '../../runtime/call/events.js';
 import { connectTwilioClient } from '../mocks/twilio-client.js';
-import { connectWebSocketCall, type WebSocketCallClient } from '../mocks/websocket-call-client.js';
+import { connectWebSocketCall, untilHeard, type WebSocketCallClient } from '../mocks/websocket-call-client.js';
 import { callerSpeech, confirmedMs } from './callers.js';
 import { callsTotal, killServes, makeDataDir, readRecords, removeDataDirs, sleep, startServe, until, type ServeProcess } from './serve-process.js';
 
@@ -174,15 +174,3 @@ async function websocketStory(client: WebSocketCallClient): Promise<void> {
   expect(client.received.filter((m) => m.type === 'error')).toEqual([]);
 }
 
-/** Waits until the client has played everything it was sent (the agent is quiet and heard in full). */
-async function untilHeard(client: WebSocketCallClient, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  let quietSince = Date.now();
-  let lastAudioMs = client.audioMs;
-  while (Date.now() - quietSince < 400) {
-    if (Date.now() > deadline) throw new Error(`${what} never finished playing`);
-    await sleep(20);
-    if (client.audioMs !== lastAudioMs || client.player.queuedMs > 0) quietSince = Date.now();
-    lastAudioMs = client.audioMs;
-  }
-}

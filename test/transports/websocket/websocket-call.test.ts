@@ -19,7 +19,7 @@ import { foldEvents } from '../../../runtime/observe/index.js';
 import { createOfflineProviders, createSimulatedStt } from '../../../runtime/providers/local/index.js';
 import { callerVoiceFor, createCallerVoice } from '../../../runtime/sim/caller-voice.js';
 import { createOfflineSayer, createWebSocketTransport, parseCallQuery } from '../../../runtime/transports/websocket/index.js';
-import { connectWebSocketCall } from '../../mocks/websocket-call-client.js';
+import { connectWebSocketCall, untilHeard } from '../../mocks/websocket-call-client.js';
 
 type Turn = CallEventOf<'turn'>;
 
@@ -130,18 +130,6 @@ describe('a call over the native WebSocket (real socket, offline agent)', () => 
   }, 90_000);
 });
 
-/** Waits until the client has played everything it was sent (the agent is quiet and heard in full). */
-async function untilHeard(client: Awaited<ReturnType<typeof connectWebSocketCall>>, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  let quietSince = Date.now();
-  let lastAudioMs = client.audioMs;
-  while (Date.now() - quietSince < 400) {
-    if (Date.now() > deadline) throw new Error(`${what} never finished playing`);
-    await sleep(20);
-    if (client.audioMs !== lastAudioMs || client.player.queuedMs > 0) quietSince = Date.now();
-    lastAudioMs = client.audioMs;
-  }
-}
 
 /** The text the agent generated for turn `turnIndex` (its `agent.text` deltas). */
 function agentText(events: readonly CallEvent[], turnIndex: number): string {
