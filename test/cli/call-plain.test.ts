@@ -1,11 +1,12 @@
 // `voiceagent call --plain` through a pipe, as a CI job or a script would run it: the real CLI in a child
 // process on the real clock, a caller line typed on stdin once the greeting is over, the answer and its latency
 // read from stdout one line per event, then EOF hangs up and the record (JSON and WAV) is on disk.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawnPipedCli } from '../server/serve-process.js';
 
 const children: ChildProcessWithoutNullStreams[] = [];
 const dirs: string[] = [];
@@ -14,25 +15,11 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs the CLI from the sources with pipes; `waitFor` polls its output with a deadline. */
+/** `voiceagent call ...args` from the sources through pipes, with no API keys. */
 function runCall(args: readonly string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/server/cli-from-sources.ts', 'call', ...args], { cwd: process.cwd(), env: { ...process.env, OPENAI_API_KEY: '', ELEVENLABS_API_KEY: '' } });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const waitFor = async (pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const match = out.match(pattern);
-      if (match) return match;
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ${pattern} in the output:\n${out}\nstderr:\n${err}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  };
-  return { child, waitFor, exited, output: () => out };
+  const call = spawnPipedCli(['call', ...args], { env: { OPENAI_API_KEY: '', ELEVENLABS_API_KEY: '' } });
+  children.push(call.child);
+  return call;
 }
 
 describe('voiceagent call --plain', () => {

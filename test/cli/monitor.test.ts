@@ -2,12 +2,12 @@
 // watching two callers at once: two native WebSocket calls each say a line; the plain monitor, spawned through a
 // pipe, prints both calls' events, each line prefixed with its call's short id, and exits 0 on SIGTERM. Pointed
 // at a port nobody listens on, or with a wrong or missing token, it says what to do and exits 2.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectWebSocketCall, type WebSocketCallClient } from '../mocks/websocket-call-client.js';
-import { childEnv, killServes, makeDataDir, removeDataDirs, runCli, startServe, type ServeProcess } from '../server/serve-process.js';
+import { killServes, makeDataDir, removeDataDirs, runCli, spawnPipedCli, startServe, type ServeProcess } from '../server/serve-process.js';
 
 const TOKEN = 'monitor-test-token';
 let serve: ServeProcess;
@@ -26,25 +26,11 @@ afterAll(async () => {
   removeDataDirs();
 });
 
-/** The CLI from the sources with pipes (stdout is no terminal, so `--plain` would be automatic too). */
+/** `voiceagent monitor ...args` from the sources through pipes (stdout is no terminal, so `--plain` would be automatic too). */
 function spawnMonitor(args: readonly string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/server/cli-from-sources.ts', 'monitor', ...args], { cwd: process.cwd(), env: childEnv(env) });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const waitFor = async (pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const match = out.match(pattern);
-      if (match) return match;
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ${pattern} in the monitor's output (exit ${child.exitCode}):\n${out}\nstderr:\n${err}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  };
-  return { child, waitFor, exited, output: () => out };
+  const monitor = spawnPipedCli(['monitor', ...args], { env, timeoutMs: 30_000 });
+  children.push(monitor.child);
+  return monitor;
 }
 
 /** A native WebSocket call with the token, its id once its first event came. */

@@ -239,3 +239,27 @@ export async function callsTotal(url: string, agent?: string): Promise<number> {
   }
   return total;
 }
+
+/**
+ * `voiceagent ...args` from the sources with stdin, stdout and stderr piped (stdout is no terminal, so `call` and
+ * `monitor` print plain lines): `waitFor` polls stdout for a pattern until `timeoutMs`, failing early if the
+ * process exits. The caller kills the child when its test ends.
+ */
+export function spawnPipedCli(args: readonly string[], options: { readonly env?: Readonly<Record<string, string>>; readonly timeoutMs?: number } = {}) {
+  const child = spawn(process.execPath, [...FROM_SOURCES, ...args], { cwd: ROOT, env: childEnv(options.env) });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitFor = async (pattern: RegExp, timeoutMs = options.timeoutMs ?? 20_000): Promise<RegExpMatchArray> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = out.match(pattern);
+      if (match) return match;
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ${pattern} in the output of voiceagent ${args[0]} (exit ${child.exitCode}):\n${out}\nstderr:\n${err}`);
+      await sleep(50);
+    }
+  };
+  return { child, waitFor, exited, output: () => out };
+}
