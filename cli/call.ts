@@ -146,9 +146,10 @@ async function runScreen(spec: AgentSpec, file: string, options: CallOptions, sc
   const quitting = new Promise<void>((resolve) => (quitRequested = resolve));
   let live: LiveCall | undefined;
   const controls: CallControls = {
-    say: (text) => live?.say(text) ?? 'the call is starting',
-    backchannel: () => live?.backchannel() ?? { refused: 'the call is starting' },
-    sound: () => live?.sound('cough') ?? 'the call is starting',
+    // `say` and `sound` return undefined when they succeed: only a missing call is "starting".
+    say: (text) => (live ? live.say(text) : 'the call is starting'),
+    backchannel: () => (live ? live.backchannel() : { refused: 'the call is starting' }),
+    sound: () => (live ? live.sound('cough') : 'the call is starting'),
     switchLanguage: (to) => live?.switchLanguage(to) ?? spec.languages.default,
     hangup: () => live?.hangup(),
     quit: () => quitRequested(),

@@ -50,6 +50,8 @@ describe.skipIf(!hasTmux)('voiceagent call in a terminal', () => {
     tmux('send-keys', '-t', 'call', 'Sorry, can I book for Tuesday?', 'Enter');
     const cut = await waitForScreen('the cut', (s) => agentLine(s, 'A check-up').includes('✂'));
     expect(agentLine(cut, 'A check-up')).toMatch(/✂ .*\(cut by caller at [\d.]+s\)/);
+    // Both lines were spoken: no "not spoken" note (a spoken line once showed "not spoken: the call is starting").
+    expect(cut).not.toContain('not spoken');
     await waitForScreen('the barge-in log', (s) => /paused \d+ ms\s+✂ interrupted/.test(s));
 
     await waitForScreen('the answer to the booking', (s) => /I have a slot on Tuesday[^▸]*▸\s*\S/.test(agentLine(s, 'I have a slot')));
