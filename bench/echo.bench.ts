@@ -15,10 +15,11 @@
  * 1,000 frames of the 120 ms / 18 dB double-talk scene, with the agent talking throughout, or silent (no
  * `onOutbound`: the caller's turn); p50/p95/p99/max over batches, microseconds. Timed first, on a fresh heap.
  *
- * Prints one JSON line, then tables. Usage: node --import tsx bench/echo.bench.ts [-- --batches 100]
+ * Prints one JSON line, then tables. Usage: node --import tsx bench/echo.bench.ts [-- --batches 100 --tail-ms 300]
+ * (`--tail-ms`: the agent's `echo.tailMs`, default the schema's 300; the example agents use 800).
  */
 import { performance } from 'node:perf_hooks';
-import { createEchoHandler, type EchoMode } from '../runtime/audio/echo.js';
+import { createEchoHandler, DEFAULT_ECHO_TAIL_MS, type EchoMode } from '../runtime/audio/echo.js';
 import { createWebRtcVad } from '../runtime/audio/webrtc-vad.js';
 import { FRAME, makeScene, measureCondition, type EchoFigures, type EchoPath } from '../test/audio/echo-signals.js';
 import { framesOf } from '../test/audio/vad-signals.js';
@@ -27,6 +28,12 @@ import { printTable, summarize, type Summary } from './stats.js';
 const args = process.argv.slice(2);
 const at = args.indexOf('--batches');
 const BATCHES = at >= 0 && Number(args[at + 1]) > 0 ? Number(args[at + 1]) : 100;
+const tailAt = args.indexOf('--tail-ms');
+const TAIL_MS = tailAt >= 0 ? Number(args[tailAt + 1]) : DEFAULT_ECHO_TAIL_MS;
+if (!(TAIL_MS >= 0 && TAIL_MS <= 1000)) {
+  process.stderr.write(`--tail-ms takes 0-1000 (got ${args[tailAt + 1]})\n`);
+  process.exit(2);
+}
 const MODES: EchoMode[] = ['off', 'reference-gated', 'aec'];
 const PATHS: Array<Omit<EchoPath, 'room'>> = [
   { delayMs: 50, attenuationDb: 10 },
@@ -48,7 +55,7 @@ function timeMode(mode: EchoMode, agentTalking: boolean): Summary {
   const scene = makeScene({ path: { delayMs: 120, attenuationDb: 18 }, caller: { startMs: 4600 } });
   const sent = framesOf(scene.outbound, FRAME);
   const received = framesOf(scene.inbound, FRAME);
-  const handler = createEchoHandler({ mode, sampleRate: 8000 });
+  const handler = createEchoHandler({ mode, sampleRate: 8000, tailMs: TAIL_MS });
   let next = 0;
   let sink = 0;
   const run = (count: number) => {
@@ -80,7 +87,7 @@ for (const room of [false, true]) {
       const results = {} as Record<EchoMode, EchoFigures>;
       for (const mode of MODES) {
         results[mode] = await measureCondition(
-          () => createEchoHandler({ mode, sampleRate: 8000 }),
+          () => createEchoHandler({ mode, sampleRate: 8000, tailMs: TAIL_MS }),
           () => createWebRtcVad({ sampleRate: 8000 }),
           { path: { ...path, room }, ...(noiseDbfs !== undefined && { noiseDbfs }) },
         );
@@ -92,7 +99,7 @@ for (const room of [false, true]) {
 
 
 
-process.stdout.write(JSON.stringify({ unit: { cost: 'us per 20 ms frame', speech: 'percent of frames' }, batches: BATCHES, conditions: rows, cost: Object.fromEntries(cost) }) + '\n\n');
+process.stdout.write(JSON.stringify({ unit: { cost: 'us per 20 ms frame', speech: 'percent of frames' }, batches: BATCHES, tailMs: TAIL_MS, conditions: rows, cost: Object.fromEntries(cost) }) + '\n\n');
 
 const cell = (f: EchoFigures) => `${`${f.falseSpeechPct}%`.padStart(6)} ${String(f.falseOnsets).padStart(3)} ${`${f.doubleTalkPct}%`.padStart(6)} ${(f.onsetLatencyMs === undefined ? '-' : `${f.onsetLatencyMs}`).padStart(5)}`;
 const width = Math.max(...rows.map((r) => r.condition.length));

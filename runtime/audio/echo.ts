@@ -11,19 +11,22 @@
  *   plays (`DelayEstimator`: a lag is trusted once a second of our audio has gone through it and the
  *   envelopes correlate at 0.6 or more there). Once trusted, the gate's window is the reference frames from
  *   one before to two after it (whole frames, an echo straddling two, room reverberation): they decide when
- *   the gate is on, what it predicts, and where echo return loss bounds are taken. Until then it is every lag up to
- *   {@link UNMEASURED_ECHO_PATH_MS} (or `tailMs`, if longer). The echo return loss (ERL) is a lower bound
- *   (`measureBound`: the echo of any reference frame older than the window has arrived inside it, so the
- *   loudest inbound frame there is at least that loud), the highest recent bound kept (`BoundHistory`);
- *   bounds taken over a window the measured path does not fit in are forgotten. Before anything is measured
- *   it assumes a 6 dB ERL. Every estimate errs towards a louder echo, so errors cost missed double talk, not
- *   false barge-ins.
+ *   the gate is on, what it predicts, and where echo return loss bounds are taken. The echo return loss (ERL)
+ *   is a lower bound (`measureBound`, over the window, which is every lag up to {@link UNMEASURED_ECHO_PATH_MS}
+ *   (or `tailMs`, if longer) before a delay is trusted: the echo of any reference frame older than the window
+ *   has arrived inside it, so the loudest inbound frame there is at least that loud), the highest recent
+ *   bound kept (`BoundHistory`); bounds taken over a window the measured path does not fit in are forgotten.
+ *   Until that bound has a first figure, each lag of the window is gated with its own bound instead
+ *   (`learnLagLosses`): a lag that has carried our audio back as silence, or quieter than it, bounds its own
+ *   echo, so what stays unknown is only the echo of the first loud frames of the reply, at the lags where
+ *   they now are. Before anything is measured it assumes a 6 dB ERL. Every estimate errs towards a louder
+ *   echo, so errors cost missed double talk, not false barge-ins.
  * - `aec`: a frequency-domain adaptive echo canceller (`echo-canceller.ts`, its filter `tailMs` long) removes
  *   the echo first; the VAD judges the cleaned frame and the same gate, lowered by the cancellation it has
  *   measured, checks the rest. An echo beyond the filter is left to the gate.
  * - `off`: trust the line.
  *
- * Measured (bench/echo.bench.ts, `npm run bench:echo`): the agent's voice (speech fixtures, 9.2 s, -22 dBFS
+ * Measured (bench/echo.bench.ts, `npm run bench:echo -- --tail-ms 800`, as the example agents): the agent's voice (speech fixtures, 9.2 s, -22 dBFS
  * RMS) through mu-law, an echo path, mu-law again; WebRTC VAD mode 3; a fresh handler at the first frame.
  * false: echo-only playout frames flagged as caller speech; on: confirmed onsets (60 ms runs, i.e. false
  * barge-ins); dt: frames of a caller (-23 dBFS RMS) talking over the agent from 4.6 s that are detected; ms:
@@ -45,7 +48,9 @@
  * | 700 ms / 10 dB, room    | 80% / 13        | 0% / 0 / 56% / 120                    | 0% / 0 / 55% / 120        |
  *
  * All 24 conditions of the bench (6 paths, each with and without room and noise): zero false onsets for
- * both modes, at most 0.2% false frames; double talk 45-99% (gated), 45-99% (aec; 88-99% on paths its
+ * both modes, at most 0.2% false frames (reference-gated; with `tailMs` 800, or a path within `tailMs`: at
+ * the schema default of 300, the 500 and 700 ms paths get 2-5 false onsets each before their delay is
+ * measured, hence 800 in the example agents); double talk 45-99% (gated), 45-99% (aec; 88-99% on paths its
  * filter covers). Before the delay was measured per call, paths of 500 and 700 ms gave 12-27 false onsets
  * per condition (10-30 dB, with or without room) in both modes. Cost per 20 ms frame at 8 kHz, p50: reference-gated about 2 us while the agent
  * talks (1.4-1.7 us with a 300 ms delay search), 0.7 us when it is silent; aec 35-50 us while the agent
@@ -58,9 +63,11 @@
  * covers but costs about 25 times as much (1,000 calls with the agent talking half the time: about 1.1 cores
  * for the canceller alone), so it is for agents whose callers are mostly on speakerphones.
  *
- * Limits: the first ~840 ms of the first reply assume a loud echo (a caller must be about as loud as the
- * agent to interrupt it then: an echo up to 800 ms long may still be on its way); a path longer than 800 ms
- * is gated only once measured (about a second after its echo starts coming back); a second, weaker echo at another delay
+ * Limits: until the first window-wide bound (the unmeasured path plus 40 ms into the first reply) the echo of
+ * the reply's first loud frames is unknown, and a caller must be about as loud as those frames to be heard
+ * while they could be echoing (before per-lag bounds: as loud as the agent); a path longer than the
+ * unmeasured one is gated only once measured (about a second after its echo starts coming back); a second,
+ * weaker echo at another delay
  * is gated only around the stronger one's; a caller talking over the agent for more than 5 s in a row is
  * taken for an echo path that got louder; after a barge-in flush the gate stays on, for audio the far end
  * never played, for the measured delay plus 60 ms (800 ms before it is measured). The recogniser still
@@ -137,19 +144,19 @@ export const DEFAULT_ECHO_MARGIN_DB = 6;
 export const MAX_ECHO_DELAY_MS = 1000;
 /**
  * Longest echo path the gate assumes until it has measured the line's delay (or `tailMs`, if longer), in
- * milliseconds. Until the first bound is measured (this plus a frame into a call's first reply) a caller must
- * be about as loud as the agent to interrupt, so it stays short: assuming 800 ms on every line left the first
- * ~840 ms of every greeting nearly uninterruptible (bench:calls: 44 of 200 barge-ins never paused the agent;
- * bench:serve: 37 of 100 reacted ~1 s late). A longer path is measured within about 1.7 s of the agent's
- * audio and gated from then on; agents for VoIP and speakerphone lines set `echo.tailMs: 800` to be covered
- * from the first frame.
+ * milliseconds. The echo return loss is bounded over this window; its first window-wide bound comes this
+ * plus two frames into a call's first reply, and per-lag bounds gate the window until then. A longer path is
+ * gated only once measured (within about 1.7 s of the agent's audio; bench:echo, default `tailMs`: 3-5 false
+ * onsets on each 500 and 700 ms path); agents for VoIP and speakerphone lines set `echo.tailMs: 800`.
+ * (Before per-lag bounds the gate predicted a 6 dB echo of everything in this window until its first bound:
+ * with 800, the first ~840 ms of every greeting were nearly uninterruptible, bench:serve's barge-ins there
+ * reacting ~1 s late.)
  */
 export const UNMEASURED_ECHO_PATH_MS = 300;
 /**
  * Echo return loss assumed before any has been measured, in dB: a loud speakerphone. The first reply is
- * protected from its first frame, at the price of a caller having to talk about as loud as the agent to
- * interrupt it until the first bound is measured (the unmeasured path plus two frames of our audio, heard
- * back or not: about 840 ms).
+ * protected from its first frame, at the price of a caller having to talk about as loud as the agent's
+ * first loud frames to be heard while their echo could still come back (the unmeasured path).
  */
 const INITIAL_ERL_DB = 6;
 /** Reference frames quieter than this cannot produce an echo worth gating, in dBFS. */
@@ -160,6 +167,14 @@ const ACTIVE_REFERENCE_DBFS = -60;
  * "speech" and only that prediction vetoes them. A caller is far louder and is heard within a frame or two.
  */
 const QUIET_ECHO_DBFS = -80;
+/**
+ * How fast a per-lag loss bound moves down towards lower evidence, in dB per frame that measured that lag: a
+ * single lower bound (a louder echo path) brings the figure down over about a second of our audio, as
+ * `BoundHistory` forgets. Frames that measure nothing (our audio quiet there, the caller talking) hold it.
+ */
+const LAG_LOSS_RELEASE_DB = 0.1;
+/** Largest per-lag echo return loss believed, in dB (as `BoundHistory`). */
+const MAX_LAG_LOSS_DB = 60;
 /** Reference frames at least this loud are informative enough to measure the echo return loss from, in dBFS. */
 const MEASURING_REFERENCE_DBFS = -45;
 /**
@@ -247,6 +262,9 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
   const canceller: EchoCanceller | undefined =
     mode === 'aec' ? createEchoCanceller({ frameSamples, tailSamples: Math.round((tailMs * sampleRate) / 1000) + frameSamples, sampleRate }) : undefined;
   const erl = new BoundHistory(INITIAL_ERL_DB);
+  // Per-lag echo return loss bounds until the first window-wide one (see `learnLagLosses`): entry `d` bounds
+  // the loss of an echo path between `d` and `d + 1` frames.
+  const lagLoss = new Float64Array(unmeasuredLags + 1).fill(INITIAL_ERL_DB);
   const erle = new BoundHistory(0);
   const delay = new DelayEstimator(searchLags);
   const verdict: EchoVerdict = { frame: cleaned, speechAllowed: true };
@@ -254,6 +272,7 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
   // unmeasured path until a delay is trusted, then the few frames around it.
   let firstLag = 0;
   let lastLag = unmeasuredLags;
+  let windowBounded = false; // a window-wide bound has been measured (see `learnLagLosses`)
   let boundsLag = lastLag; // shortest lag the bounds held were taken from (since they were last forgotten)
   let echoActive = false;
   let sinceActiveReference = levels; // frames since the last reference frame loud enough to echo
@@ -308,6 +327,65 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
     return counted >= boundFrames / 2 ? Math.max(0, inner - loudestIn - BOUND_SAFETY_DB) : Number.NaN;
   };
 
+  /**
+   * Per-lag lower bounds on the echo return loss, for the gate until the window-wide bound (`measureBound`)
+   * has its first figure, the unmeasured path plus two frames into the first reply (about 340 ms, 840 ms with
+   * `tailMs: 800`). Before per-lag bounds the gate assumed until then that everything in its window could
+   * come back 6 dB down: a caller barging in on the greeting had to be as loud as the agent. But a lag that
+   * has already carried our audio back as silence has no loud echo: an echo path between `d` and `d + 1`
+   * frames returns at least the quieter of the reference frames `d` and `d + 1` back, less its loss, so
+   * `loss >= min(ref[d], ref[d + 1]) - inbound` on every frame (double talk and noise only make the inbound
+   * louder: the bound errs low). What stays unknown is the echo of the first loud frames of the reply, at the
+   * lags where they are now. A bound moves down towards lower evidence at `LAG_LOSS_RELEASE_DB` a frame;
+   * frames judged caller speech measure nothing.
+   *
+   * Only until then, and only over the window: the window-wide bound compares the loudest inbound frame with
+   * the loudest reference, so on a line with impulsive noise (typing, babble) it comes out low and keeps that
+   * noise from pausing the agent while it talks. Per-lag bounds, taken between the clicks, are truer about the
+   * echo and let that noise through (used instead of it for the whole call, bench:quality's keyboard lines
+   * went from 0 to 15-20 % false barge-ins). Over every lag of the delay search (0-1,000 ms) they would gate
+   * paths longer than `tailMs` before these are measured (bench:echo's 500 and 700 ms paths at the default
+   * 300: no false onset instead of 3-5), but the echo of the reply's first loud frames would stay unknown for
+   * a whole second, and callers who interrupt in it would have to be louder than those frames.
+   */
+  const learnLagLosses = (level: number): void => {
+    const inbound = level > -100 ? level : -100;
+    let index = now;
+    let next = at(1);
+    for (let lag = 0; lag <= lastLag; lag++) {
+      const a = refDb[index]!;
+      const b = refDb[next]!;
+      const quieter = a < b ? a : b;
+      if (quieter >= MEASURING_REFERENCE_DBFS) {
+        const bound = quieter - inbound - BOUND_SAFETY_DB;
+        const faded = lagLoss[lag]! - LAG_LOSS_RELEASE_DB;
+        const loss = bound > faded ? bound : faded;
+        lagLoss[lag] = loss > MAX_LAG_LOSS_DB ? MAX_LAG_LOSS_DB : loss < INITIAL_ERL_DB ? INITIAL_ERL_DB : loss;
+      }
+      index = next;
+      next = next === 0 ? levels - 1 : next - 1;
+    }
+  };
+
+  /**
+   * The echo predicted by lag (see `learnLagLosses`): over the window's lags, the louder of each lag pair's
+   * reference frames less that lag's own bound.
+   */
+  const predictByLag = (): number => {
+    let predicted = -100;
+    let index = now;
+    let next = at(1);
+    for (let lag = 0; lag <= lastLag; lag++) {
+      const a = refDb[index]!;
+      const b = refDb[next]!;
+      const echo = (a > b ? a : b) - lagLoss[lag]!;
+      if (echo > predicted) predicted = echo;
+      index = next;
+      next = next === 0 ? levels - 1 : next - 1;
+    }
+    return predicted;
+  };
+
   /** Canceller gain bound: how much quieter the loudest cleaned frame is than the loudest inbound one. */
   const measureCancellation = (): number => {
     let loudestIn = -100;
@@ -348,9 +426,13 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
       sinceActiveReference = refDb[now]! >= ACTIVE_REFERENCE_DBFS ? 0 : sinceActiveReference + 1;
       if (sinceActiveReference <= ESTIMATE_GAP_FRAMES) delay.update(level, refDb, now);
       followDelay();
+      // Until the window-wide bound has a first figure (or a delay is trusted), each lag has its own bound.
+      const early = !windowBounded && delay.delayFrames < 0;
       const loudestRef = loudestReference(firstLag, lastLag);
       echoActive = loudestRef >= ACTIVE_REFERENCE_DBFS;
-      erl.push(measureBound());
+      const bound = measureBound();
+      if (bound === bound) windowBounded = true;
+      erl.push(bound);
       if (canceller) erle.push(echoActive ? measureCancellation() : Number.NaN);
       // The echo does not stop dead (room reverberation, and the VAD's own hangover carries a loud frame's
       // verdict into the next few): the prediction falls off at RELEASE_DB_PER_FRAME at most, also once our
@@ -363,10 +445,12 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
         verdict.speechAllowed = true;
         return verdict;
       }
-      predictedEcho = Math.max(echoActive ? loudestRef - erl.value - (canceller ? erle.value : 0) : -100, released);
+      const echo = early ? predictByLag() : loudestRef - erl.value;
+      predictedEcho = Math.max(echoActive ? echo - (canceller ? erle.value : 0) : -100, released);
       verdict.speechAllowed = judged > predictedEcho + marginDb;
       callerRun = verdict.speechAllowed ? callerRun + 1 : 0;
       callerFrame[now] = verdict.speechAllowed && callerRun <= MAX_CALLER_RUN_FRAMES ? 1 : 0;
+      if (early && callerFrame[now] === 0) learnLagLosses(level);
       return verdict;
     },
     estimate: {

@@ -85,6 +85,21 @@ describe('an echo path longer than the canceller filter (VoIP, speakerphone)', (
     expect(onsets(speech.slice(0, trustedAt + 10))).toEqual([]);
   });
 
+  it('hears a caller interrupting 400 ms into the first reply on a line without echo (tailMs 800, nothing measured yet)', async () => {
+    // Until the 800 ms window had gone by, the gate assumed a 6 dB echo of everything it had sent: a caller had
+    // to be about as loud as the agent to be heard in the first ~840 ms of a call. Each lag that has already
+    // carried the agent's audio back as silence now bounds its own echo; only the first loud frames' echo is
+    // still unknown.
+    const scene = makeScene({ path: { delayMs: 0, attenuationDb: 80 }, caller: { startMs: 400 } });
+    const handler = createEchoHandler({ mode: 'reference-gated', sampleRate: 8000, tailMs: 800 });
+    const { speech, delayMs } = await play(scene, handler);
+    const callerFrom = scene.callerSpeech.indexOf(true);
+    const heardFrom = speech.findIndex((s, i) => s && i >= callerFrom);
+    expect(delayMs[heardFrom]).toBeUndefined();
+    expect(callerFrom * 20).toBeLessThan(840 - 200);
+    expect((heardFrom - callerFrom) * 20).toBeLessThanOrEqual(40);
+  });
+
   it('keeps the gate on a short path no longer than the path needs (120 ms: off 60 ms after its echo, not 300 ms)', async () => {
     const scene = makeScene({ path: { delayMs: 120, attenuationDb: 18 }, trailingMs: 1200 });
     const handler = createEchoHandler({ mode: 'reference-gated', sampleRate: 8000, tailMs: 800 });
