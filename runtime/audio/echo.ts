@@ -19,7 +19,8 @@
  *   Until that bound has a first figure, each lag of the window is gated with its own bound instead
  *   (`learnLagLosses`): a lag that has carried our audio back as silence, or quieter than it, bounds its own
  *   echo, so what stays unknown is only the echo of the first loud frames of the reply, at the lags where
- *   they now are. Before anything is measured it assumes a 6 dB ERL. Every estimate errs towards a louder
+ *   they now are; a frame only those lags would veto is let through if its last 60 ms do not correlate with
+ *   the reference there (`EchoOnsetCheck`). Before anything is measured it assumes a 6 dB ERL. Every estimate errs towards a louder
  *   echo, so errors cost missed double talk, not false barge-ins.
  * - `aec`: a frequency-domain adaptive echo canceller (`echo-canceller.ts`, its filter `tailMs` long) removes
  *   the echo first; the VAD judges the cleaned frame and the same gate, lowered by the cancellation it has
@@ -64,8 +65,8 @@
  * for the canceller alone), so it is for agents whose callers are mostly on speakerphones.
  *
  * Limits: until the first window-wide bound (the unmeasured path plus 40 ms into the first reply) the echo of
- * the reply's first loud frames is unknown, and a caller must be about as loud as those frames to be heard
- * while they could be echoing (before per-lag bounds: as loud as the agent); a path longer than the
+ * the reply's first loud frames is unknown, and a caller is heard over it only when the waveform check clears
+ * them (before per-lag bounds: only when as loud as the agent); a path longer than the
  * unmeasured one is gated only once measured (about a second after its echo starts coming back); a second,
  * weaker echo at another delay
  * is gated only around the stronger one's; a caller talking over the agent for more than 5 s in a row is
@@ -74,6 +75,7 @@
  * receives the raw inbound audio.
  */
 import { createEchoCanceller, type EchoCanceller } from './echo-canceller.js';
+import { EchoOnsetCheck } from './echo-onset-check.js';
 import { BoundHistory, DelayEstimator } from './echo-path.js';
 import { FRAME_MS, levelDbfs, samplesPerFrame } from './frames.js';
 import { ReferenceQueue } from './reference-queue.js';
@@ -173,6 +175,21 @@ const QUIET_ECHO_DBFS = -80;
  * `BoundHistory` forgets. Frames that measure nothing (our audio quiet there, the caller talking) hold it.
  */
 const LAG_LOSS_RELEASE_DB = 0.1;
+/**
+ * Correlation of the last 60 ms of inbound audio with the reference at an unknown lag from which it counts as
+ * that lag's echo (`EchoOnsetCheck`). test/audio/echo-onset-check.test.ts: an echo through G.711 twice, a room
+ * and line noise correlates at 0.58-0.89 (p5) at its delay; a real caller (JFK) over the agent's voice at 0.32
+ * (p95) and 0.44 (p99) at any lag, over a tone at 0.18 (p99).
+ */
+const ECHO_CORRELATION = 0.5;
+/**
+ * Quietest frame the waveform check may let through, in dBFS: a caller barging in is far louder, and line
+ * noise the VAD takes for speech (pink noise at -50 dBFS in bench:echo) is no echo either, so the check would
+ * let it start a barge-in attempt the prediction used to keep out.
+ */
+const ONSET_CHECK_MIN_DBFS = -40;
+/** Unknown lags checked per frame at most; past that the frame stays vetoed (bounds the cost). */
+const MAX_ONSET_CHECKS = 12;
 /** Largest per-lag echo return loss believed, in dB (as `BoundHistory`). */
 const MAX_LAG_LOSS_DB = 60;
 /** Reference frames at least this loud are informative enough to measure the echo return loss from, in dBFS. */
@@ -273,10 +290,17 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
   let firstLag = 0;
   let lastLag = unmeasuredLags;
   let windowBounded = false; // a window-wide bound has been measured (see `learnLagLosses`)
+  let onsetCheck: EchoOnsetCheck | undefined = new EchoOnsetCheck(frameSamples, unmeasuredLags + 1);
   let boundsLag = lastLag; // shortest lag the bounds held were taken from (since they were last forgotten)
   let echoActive = false;
   let sinceActiveReference = levels; // frames since the last reference frame loud enough to echo
   let predictedEcho = -100;
+  // Early (see `learnLagLosses`): the prediction from the lags with evidence alone, and whether this frame's
+  // waveform check cleared the lags without (then their earlier predictions do not linger either).
+  let knownEcho = -100;
+  let predictedKnownEcho = -100;
+  let lagsCleared = false;
+  let lagsAmbiguous = false; // vetoed, if at all, by lags without evidence alone: the frame measures nothing
 
   const at = (age: number): number => (now - age + levels) % levels;
   const loudestReference = (from: number, to: number): number => {
@@ -369,21 +393,47 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
 
   /**
    * The echo predicted by lag (see `learnLagLosses`): over the window's lags, the louder of each lag pair's
-   * reference frames less that lag's own bound.
+   * reference frames less that lag's own bound. A frame vetoed only by lags with no evidence yet (where the
+   * first loud frames of the reply now sit) is checked against the reference's waveform at those lags
+   * (`EchoOnsetCheck`): if it is not their echo, those lags do not veto it.
    */
-  const predictByLag = (): number => {
-    let predicted = -100;
+  const predictByLag = (judged: number): number => {
+    let known = -100;
+    let unknown = -100;
+    lagsCleared = false;
+    lagsAmbiguous = false;
     let index = now;
     let next = at(1);
     for (let lag = 0; lag <= lastLag; lag++) {
       const a = refDb[index]!;
       const b = refDb[next]!;
       const echo = (a > b ? a : b) - lagLoss[lag]!;
-      if (echo > predicted) predicted = echo;
+      if (lagLoss[lag] === INITIAL_ERL_DB) {
+        if (echo > unknown) unknown = echo;
+      } else if (echo > known) known = echo;
       index = next;
       next = next === 0 ? levels - 1 : next - 1;
     }
-    return predicted;
+    knownEcho = known;
+    if (unknown <= known || judged <= known + marginDb || judged > unknown + marginDb || judged < ONSET_CHECK_MIN_DBFS) {
+      return known > unknown ? known : unknown;
+    }
+    // Vetoed by unknown lags alone: each of those that would veto must be shown not to be echoing. Either way
+    // the frame is no evidence: a caller the check did not clear would pass for a loud echo at every lag.
+    lagsAmbiguous = true;
+    let checked = 0;
+    index = now;
+    next = at(1);
+    for (let lag = 0; lag <= lastLag; lag++) {
+      const a = refDb[index]!;
+      const b = refDb[next]!;
+      index = next;
+      next = next === 0 ? levels - 1 : next - 1;
+      if (lagLoss[lag] !== INITIAL_ERL_DB || (a > b ? a : b) - INITIAL_ERL_DB + marginDb < judged) continue;
+      if (!onsetCheck || ++checked > MAX_ONSET_CHECKS || onsetCheck.correlation(lag) >= ECHO_CORRELATION) return unknown;
+    }
+    lagsCleared = true;
+    return known;
   };
 
   /** Canceller gain bound: how much quieter the loudest cleaned frame is than the loudest inbound one. */
@@ -431,26 +481,35 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
       const loudestRef = loudestReference(firstLag, lastLag);
       echoActive = loudestRef >= ACTIVE_REFERENCE_DBFS;
       const bound = measureBound();
-      if (bound === bound) windowBounded = true;
+      if (bound === bound && !windowBounded) {
+        windowBounded = true;
+        onsetCheck?.release();
+        onsetCheck = undefined;
+      }
+      if (early) onsetCheck?.push(reference, inbound);
       erl.push(bound);
       if (canceller) erle.push(echoActive ? measureCancellation() : Number.NaN);
       // The echo does not stop dead (room reverberation, and the VAD's own hangover carries a loud frame's
       // verdict into the next few): the prediction falls off at RELEASE_DB_PER_FRAME at most, also once our
       // audio has left the window, until it is too quiet to matter.
       const released = predictedEcho - RELEASE_DB_PER_FRAME;
+      const releasedKnown = predictedKnownEcho - RELEASE_DB_PER_FRAME;
       if (!echoActive && released < QUIET_ECHO_DBFS) {
         callerFrame[now] = 0;
         callerRun = 0;
         predictedEcho = -100;
+        predictedKnownEcho = -100;
         verdict.speechAllowed = true;
         return verdict;
       }
-      const echo = early ? predictByLag() : loudestRef - erl.value;
-      predictedEcho = Math.max(echoActive ? echo - (canceller ? erle.value : 0) : -100, released);
+      const echo = early ? predictByLag(judged) : loudestRef - erl.value;
+      const cancelled = canceller ? erle.value : 0;
+      if (early) predictedKnownEcho = Math.max(echoActive ? knownEcho - cancelled : -100, releasedKnown);
+      predictedEcho = early && lagsCleared ? predictedKnownEcho : Math.max(echoActive ? echo - cancelled : -100, released);
       verdict.speechAllowed = judged > predictedEcho + marginDb;
       callerRun = verdict.speechAllowed ? callerRun + 1 : 0;
       callerFrame[now] = verdict.speechAllowed && callerRun <= MAX_CALLER_RUN_FRAMES ? 1 : 0;
-      if (early && callerFrame[now] === 0) learnLagLosses(level);
+      if (early && callerFrame[now] === 0 && !lagsAmbiguous) learnLagLosses(level);
       return verdict;
     },
     estimate: {
