@@ -11,7 +11,7 @@
  *
  * Cost: about 120 delays x 240 samples at every rate (every other sample at 8 kHz, every n-th above: speech
  * energy is below 4 kHz), about 33 us per lag checked on this machine; only on frames a caller talks over the
- * start of the first reply, for its first few hundred milliseconds (at most 12 lags a frame). Memory: the
+ * start of the first reply, for its first few hundred milliseconds (at most 42 lags a frame). Memory: the
  * reference samples of the window, kept only while the gate needs them (`release`).
  */
 /** Inbound frames correlated at once: the current one and the two before it (60 ms). */

@@ -188,8 +188,13 @@ const ECHO_CORRELATION = 0.5;
  * let it start a barge-in attempt the prediction used to keep out.
  */
 const ONSET_CHECK_MIN_DBFS = -40;
-/** Unknown lags checked per frame at most; past that the frame stays vetoed (bounds the cost). */
-const MAX_ONSET_CHECKS = 12;
+/**
+ * Unknown lags checked per frame at most; past that the frame stays vetoed (bounds the cost). A caller talking
+ * over the start of the reply keeps the lags their speech covers unknown (their frames are no evidence), so
+ * the set grows by about a lag a frame: 42 is the whole window at `tailMs: 800`, about 1.4 ms of checks on the
+ * worst frame, only in the first ~840 ms of a call. (At 12, a caller was shut out ~240 ms into their line.)
+ */
+const MAX_ONSET_CHECKS = 42;
 /** Largest per-lag echo return loss believed, in dB (as `BoundHistory`). */
 const MAX_LAG_LOSS_DB = 60;
 /** Reference frames at least this loud are informative enough to measure the echo return loss from, in dBFS. */
@@ -505,11 +510,15 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
       const echo = early ? predictByLag(judged) : loudestRef - erl.value;
       const cancelled = canceller ? erle.value : 0;
       if (early) predictedKnownEcho = Math.max(echoActive ? knownEcho - cancelled : -100, releasedKnown);
-      predictedEcho = early && lagsCleared ? predictedKnownEcho : Math.max(echoActive ? echo - cancelled : -100, released);
+      // Early, the unknown lags are judged afresh on every frame (their reference is still in the window), so
+      // only the known part of a prediction lingers into the next frames.
+      predictedEcho = !early ? Math.max(echoActive ? echo - cancelled : -100, released) : lagsCleared ? predictedKnownEcho : Math.max(echoActive ? echo - cancelled : -100, releasedKnown);
       verdict.speechAllowed = judged > predictedEcho + marginDb;
       callerRun = verdict.speechAllowed ? callerRun + 1 : 0;
-      callerFrame[now] = verdict.speechAllowed && callerRun <= MAX_CALLER_RUN_FRAMES ? 1 : 0;
-      if (early && callerFrame[now] === 0 && !lagsAmbiguous) learnLagLosses(level);
+      // A frame vetoed by the unknown lags alone measures nothing either (see `predictByLag`): the window-wide
+      // bound leaves it out as it does caller speech.
+      callerFrame[now] = (verdict.speechAllowed && callerRun <= MAX_CALLER_RUN_FRAMES) || (early && lagsAmbiguous) ? 1 : 0;
+      if (early && callerFrame[now] === 0) learnLagLosses(level);
       return verdict;
     },
     estimate: {
