@@ -182,6 +182,8 @@ const LAG_LOSS_RELEASE_DB = 0.1;
  * (p95) and 0.44 (p99) at any lag, over a tone at 0.18 (p99).
  */
 const ECHO_CORRELATION = 0.5;
+/** Correlation at which one frame is enough to count as echo (below it, two running are needed: see `predictByLag`). */
+const STRONG_ECHO_CORRELATION = 0.7;
 /**
  * Quietest frame the waveform check may let through, in dBFS: a caller barging in is far louder, and line
  * noise the VAD takes for speech (pink noise at -50 dBFS in bench:echo) is no echo either, so the check would
@@ -306,6 +308,10 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
   let predictedKnownEcho = -100;
   let lagsCleared = false;
   let lagsAmbiguous = false; // vetoed, if at all, by lags without evidence alone: the frame measures nothing
+  // Per lag: the waveform check's last figure, and the frame it was taken on (see `predictByLag`).
+  const correlation = new Float64Array(unmeasuredLags + 2);
+  const correlatedAt = new Float64Array(unmeasuredLags + 2).fill(-2);
+  let frameCount = 0;
 
   const at = (age: number): number => (now - age + levels) % levels;
   const loudestReference = (from: number, to: number): number => {
@@ -425,8 +431,13 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
     }
     // Vetoed by unknown lags alone: each of those that would veto must be shown not to be echoing. Either way
     // the frame is no evidence: a caller the check did not clear would pass for a loud echo at every lag.
+    // An echo comes back on one path, frame after frame; a caller's voice matches some tone or syllable of ours
+    // at one lag now and another the next. So a lag vetoes when it correlates strongly, or at the threshold
+    // twice running (itself or a neighbour): with dozens of lags checked a frame, single chance matches at 0.5
+    // shut a caller out of a frame in five (bench:serve's espeak voice).
     lagsAmbiguous = true;
     let checked = 0;
+    let echoing = false;
     index = now;
     next = at(1);
     for (let lag = 0; lag <= lastLag; lag++) {
@@ -435,8 +446,15 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
       index = next;
       next = next === 0 ? levels - 1 : next - 1;
       if (lagLoss[lag] !== INITIAL_ERL_DB || (a > b ? a : b) - INITIAL_ERL_DB + marginDb < judged) continue;
-      if (!onsetCheck || ++checked > MAX_ONSET_CHECKS || onsetCheck.correlation(lag) >= ECHO_CORRELATION) return unknown;
+      if (!onsetCheck || ++checked > MAX_ONSET_CHECKS) return unknown;
+      const r = onsetCheck.correlation(lag);
+      let before = 0;
+      for (let l = lag > 0 ? lag - 1 : 0; l <= lag + 1; l++) if (correlatedAt[l] === frameCount - 1 && correlation[l]! > before) before = correlation[l]!;
+      correlation[lag] = r;
+      correlatedAt[lag] = frameCount;
+      if (r >= STRONG_ECHO_CORRELATION || (r >= ECHO_CORRELATION && before >= ECHO_CORRELATION)) echoing = true;
     }
+    if (echoing) return unknown;
     lagsCleared = true;
     return known;
   };
@@ -461,6 +479,7 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
       if (inbound.length !== frameSamples) throw new RangeError(`echo handler: frames must be ${frameSamples} samples (20 ms at ${sampleRate} Hz), got ${inbound.length}`);
       queue.take(reference);
       now = (now + 1) % levels;
+      frameCount++;
       callerFrame[now] = 0; // judged below, after this frame's bound
       refDb[now] = levelDbfs(reference);
       const level = levelDbfs(inbound);
