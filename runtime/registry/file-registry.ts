@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { createFileAtomic, TEMP_SUFFIX, writeFileAtomic } from './atomic-file.js';
 import { DriftError, RegistryError, UnknownVersionError } from './errors.js';
 import { withFileLock } from './file-lock.js';
-import { checkName, checkVersionId, isName } from './names.js';
+import { checkName, checkVersionId, isName, isVersionRef } from './names.js';
 import { ActivationListeners } from './activation-listeners.js';
 import { DEFAULT_ENV, type Activation, type ActivationListener, type AgentVersion, type PushInput, type Registry, type RegistryAgent, type VersionSummary } from './types.js';
 import { versionIdOf } from './version-id.js';
@@ -108,12 +108,7 @@ export function createFileRegistry(options: FileRegistryOptions): Registry {
       return (await readJson<AgentVersion>(path))!;
     },
     async version(agent, id) {
-      if (!isName(agent)) return undefined;
-      try {
-        checkVersionId(id);
-      } catch {
-        return undefined;
-      }
+      if (!isName(agent) || !isVersionRef(id)) return undefined;
       return readJson<AgentVersion>(versionPath(agent, id));
     },
     async versions(agent, env = DEFAULT_ENV) {

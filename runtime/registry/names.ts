@@ -19,7 +19,12 @@ export function isName(name: string): boolean {
   return NAME.test(name);
 }
 
+/** True when `id` (from a request: any value) has the shape of a version id. */
+export function isVersionRef(id: unknown): boolean {
+  return typeof id === 'string' && isVersionId(id);
+}
+
 /** Throws a RegistryError('invalid') unless `id` has the shape of a version id. */
 export function checkVersionId(id: string): void {
-  if (typeof id !== 'string' || !isVersionId(id)) throw new RegistryError('invalid', `${JSON.stringify(id)} is not a version id (v + 12 hex digits)`);
+  if (!isVersionRef(id)) throw new RegistryError('invalid', `${JSON.stringify(id)} is not a version id (v + 12 hex digits)`);
 }

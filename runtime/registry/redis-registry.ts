@@ -14,7 +14,7 @@
  */
 import { Redis } from 'ioredis';
 import { DriftError, RegistryError, UnknownVersionError } from './errors.js';
-import { checkName, checkVersionId, isName } from './names.js';
+import { checkName, checkVersionId, isName, isVersionRef } from './names.js';
 import { summaryOf } from './file-registry.js';
 import { ActivationListeners } from './activation-listeners.js';
 import { DEFAULT_ENV, type Activation, type ActivationListener, type AgentVersion, type PushInput, type Registry, type VersionSummary } from './types.js';
@@ -95,12 +95,7 @@ export function createRedisRegistry(options: RedisRegistryOptions): RedisRegistr
       return (await registry.version(input.agent, id))!;
     },
     async version(agent, id) {
-      if (!isName(agent)) return undefined;
-      try {
-        checkVersionId(id);
-      } catch {
-        return undefined;
-      }
+      if (!isName(agent) || !isVersionRef(id)) return undefined;
       const hash = await redis.hgetall(key.version(agent, id));
       return hash.id ? versionOf(hash) : undefined;
     },
