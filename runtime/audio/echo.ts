@@ -297,6 +297,9 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
   let firstLag = 0;
   let lastLag = unmeasuredLags;
   let windowBounded = false; // a window-wide bound has been measured (see `learnLagLosses`)
+  // This frame's reference levels per lag pair (`d`, `d + 1`): the louder and the quieter (see `predictByLag`).
+  const pairLouder = new Float64Array(unmeasuredLags + 1);
+  const pairQuieter = new Float64Array(unmeasuredLags + 1);
   let onsetCheck: EchoOnsetCheck | undefined = new EchoOnsetCheck(frameSamples, unmeasuredLags + 1);
   let boundsLag = lastLag; // shortest lag the bounds held were taken from (since they were last forgotten)
   let echoActive = false;
@@ -384,21 +387,16 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
    * a whole second, and callers who interrupt in it would have to be louder than those frames.
    */
   const learnLagLosses = (level: number): void => {
+    // Called after predictByLag on the same frame: it read the lag pairs' levels.
     const inbound = level > -100 ? level : -100;
-    let index = now;
-    let next = at(1);
     for (let lag = 0; lag <= lastLag; lag++) {
-      const a = refDb[index]!;
-      const b = refDb[next]!;
-      const quieter = a < b ? a : b;
+      const quieter = pairQuieter[lag]!;
       if (quieter >= MEASURING_REFERENCE_DBFS) {
         const bound = quieter - inbound - BOUND_SAFETY_DB;
         const faded = lagLoss[lag]! - LAG_LOSS_RELEASE_DB;
         const loss = bound > faded ? bound : faded;
         lagLoss[lag] = loss > MAX_LAG_LOSS_DB ? MAX_LAG_LOSS_DB : loss < INITIAL_ERL_DB ? INITIAL_ERL_DB : loss;
       }
-      index = next;
-      next = next === 0 ? levels - 1 : next - 1;
     }
   };
 
@@ -413,12 +411,15 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
     let unknown = -100;
     lagsCleared = false;
     lagsAmbiguous = false;
+    // Each lag pair's reference levels, read once for this frame (learnLagLosses uses the quieter ones).
     let index = now;
     let next = at(1);
     for (let lag = 0; lag <= lastLag; lag++) {
       const a = refDb[index]!;
       const b = refDb[next]!;
-      const echo = (a > b ? a : b) - lagLoss[lag]!;
+      pairLouder[lag] = a > b ? a : b;
+      pairQuieter[lag] = a < b ? a : b;
+      const echo = pairLouder[lag]! - lagLoss[lag]!;
       if (lagLoss[lag] === INITIAL_ERL_DB) {
         if (echo > unknown) unknown = echo;
       } else if (echo > known) known = echo;
@@ -438,14 +439,8 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
     lagsAmbiguous = true;
     let checked = 0;
     let echoing = false;
-    index = now;
-    next = at(1);
     for (let lag = 0; lag <= lastLag; lag++) {
-      const a = refDb[index]!;
-      const b = refDb[next]!;
-      index = next;
-      next = next === 0 ? levels - 1 : next - 1;
-      if (lagLoss[lag] !== INITIAL_ERL_DB || (a > b ? a : b) - INITIAL_ERL_DB + marginDb < judged) continue;
+      if (lagLoss[lag] !== INITIAL_ERL_DB || pairLouder[lag]! - INITIAL_ERL_DB + marginDb < judged) continue;
       if (!onsetCheck || ++checked > MAX_ONSET_CHECKS) return unknown;
       const r = onsetCheck.correlation(lag);
       let before = 0;
@@ -531,7 +526,7 @@ function createGatedHandler(mode: 'reference-gated' | 'aec', tailMs: number, mar
       if (early) predictedKnownEcho = Math.max(echoActive ? knownEcho - cancelled : -100, releasedKnown);
       // Early, the unknown lags are judged afresh on every frame (their reference is still in the window), so
       // only the known part of a prediction lingers into the next frames.
-      predictedEcho = !early ? Math.max(echoActive ? echo - cancelled : -100, released) : lagsCleared ? predictedKnownEcho : Math.max(echoActive ? echo - cancelled : -100, releasedKnown);
+      predictedEcho = early && lagsCleared ? predictedKnownEcho : Math.max(echoActive ? echo - cancelled : -100, early ? releasedKnown : released);
       verdict.speechAllowed = judged > predictedEcho + marginDb;
       callerRun = verdict.speechAllowed ? callerRun + 1 : 0;
       // A frame vetoed by the unknown lags alone measures nothing either (see `predictByLag`): the window-wide
