@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { createEchoHandler, type EchoHandler } from '../../runtime/audio/echo.js';
 import { levelDbfs } from '../../runtime/audio/frames.js';
 import { createWebRtcVad } from '../../runtime/audio/webrtc-vad.js';
-import { agentSpeech, FRAME, makeScene, measureCondition, onsets, type Scene } from './echo-signals.js';
+import { agentSpeech, FRAME, makeScene, measureCondition, onsets, toneFrame, type Scene } from './echo-signals.js';
 import { framesOf, readFixture } from './vad-signals.js';
 import { decodeMulaw, encodeMulaw } from '../../runtime/audio/g711.js';
 
@@ -107,12 +107,11 @@ describe('an echo path longer than the canceller filter (VoIP, speakerphone)', (
     // The echo of the greeting's first loud frames is unknown until the window has gone by: by level alone a
     // caller starting to talk is the echo of that start arriving. The waveform check tells them apart.
     const caller = framesOf(mulaw(readFixture('speech-en-female').samples), FRAME).slice(2, 8);
-    const tone = (i: number): Int16Array => mulaw(Int16Array.from({ length: FRAME }, (_, k) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * (i * FRAME + k)) / 8000))));
     for (const startFrame of [15, 25, 35]) {
       const handler = createEchoHandler({ mode: 'reference-gated', sampleRate: 8000, tailMs: 800 });
       const allowed: boolean[] = [];
       for (let i = 0; i < startFrame + caller.length; i++) {
-        handler.onOutbound(tone(i));
+        handler.onOutbound(mulaw(toneFrame(i)));
         const verdict = handler.process(i < startFrame ? new Int16Array(FRAME) : caller[i - startFrame]!);
         if (i >= startFrame) allowed.push(verdict.speechAllowed);
       }
@@ -125,11 +124,10 @@ describe('an echo path longer than the canceller filter (VoIP, speakerphone)', (
     // greeting taught the gate a loud echo and was shut out within ~200 ms, and cut into pieces (false
     // barge-ins, a line answered twice in bench:serve).
     const line = framesOf(mulaw(readFixture('speech-en-female').samples), FRAME).slice(2, 42);
-    const tone = (i: number): Int16Array => mulaw(Int16Array.from({ length: FRAME }, (_, k) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * (i * FRAME + k)) / 8000))));
     const handler = createEchoHandler({ mode: 'reference-gated', sampleRate: 8000, tailMs: 800 });
     const vetoed: number[] = [];
     for (let i = 0; i < 15 + line.length; i++) {
-      handler.onOutbound(tone(i));
+      handler.onOutbound(mulaw(toneFrame(i)));
       const frame = i < 15 ? new Int16Array(FRAME) : line[i - 15]!;
       const verdict = handler.process(frame);
       if (i >= 15 && levelDbfs(frame) > -40 && !verdict.speechAllowed) vetoed.push(i - 15);

@@ -12,7 +12,7 @@ import { EchoOnsetCheck } from '../../runtime/audio/echo-onset-check.js';
 import { levelDbfs } from '../../runtime/audio/frames.js';
 import { decodeMulaw, encodeMulaw } from '../../runtime/audio/g711.js';
 import { readWav } from '../../runtime/audio/wav.js';
-import { FRAME, makeScene } from './echo-signals.js';
+import { FRAME, makeScene, toneFrame } from './echo-signals.js';
 import { framesOf } from './vad-signals.js';
 
 /** The gate's threshold (runtime/audio/echo.ts ECHO_CORRELATION). */
@@ -25,11 +25,6 @@ function jfkFrames(): Int16Array[] {
   return framesOf(decodeMulaw(encodeMulaw(samples)), FRAME);
 }
 
-const tone = (i: number): Int16Array => {
-  const frame = new Int16Array(FRAME);
-  for (let k = 0; k < FRAME; k++) frame[k] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * (i * FRAME + k)) / 8000));
-  return frame;
-};
 
 describe('EchoOnsetCheck', () => {
   it('finds the echo at its delay: through G.711 twice, a room and line noise', () => {
@@ -61,7 +56,7 @@ describe('EchoOnsetCheck', () => {
     const agent = framesOf(makeScene({ path: { delayMs: 0, attenuationDb: 80 } }).outbound, FRAME);
     for (const [name, reference] of [
       ['agent voice', (i: number) => agent[i]!],
-      ['tone', tone],
+      ['tone', toneFrame],
     ] as const) {
       const check = new EchoOnsetCheck(FRAME, 41);
       const values: number[] = [];
@@ -78,9 +73,9 @@ describe('EchoOnsetCheck', () => {
 
   it('says nothing about silence or lags it does not keep, and nothing once released', () => {
     const check = new EchoOnsetCheck(FRAME, 10);
-    check.push(tone(0), new Int16Array(FRAME));
+    check.push(toneFrame(0), new Int16Array(FRAME));
     expect(check.correlation(0)).toBe(0);
-    check.push(tone(1), tone(1));
+    check.push(toneFrame(1), toneFrame(1));
     expect(check.correlation(0)).toBeGreaterThan(0.9);
     expect(check.correlation(11)).toBe(0);
     check.release();

@@ -18,6 +18,14 @@ export const FRAME = 160;
 /** Caller speech level on the line, in dBFS RMS (as in vad.test.ts: near telephony's nominal -26 dBov). */
 export const CALLER_DBFS = -23;
 
+/**
+ * Frame `i` of a continuous 440 Hz tone at -15 dBFS (amplitude 8000), as the ElevenLabs mock voices a
+ * character: a reference as loud on its first frame as on any, the hardest start of a reply for the echo gate.
+ */
+export function toneFrame(i: number): Int16Array {
+  return Int16Array.from({ length: FRAME }, (_, k) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * (i * FRAME + k)) / SAMPLE_RATE)));
+}
+
 /** The echo path from the caller's loudspeaker back into their microphone. */
 export interface EchoPath {
   /** Round trip from sending a frame to its echo arriving, in milliseconds. */
